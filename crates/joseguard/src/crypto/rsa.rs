@@ -1,0 +1,208 @@
+//! RSASSA-PKCS1-v1_5 and RSASSA-PSS with SHA-2 (RFC 7518 §3.3, §3.5).
+
+use std::sync::OnceLock;
+
+use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeyPair, KeyPairComponents, KeySize, PublicKeyComponents};
+use aws_lc_rs::signature::{self, ParsedPublicKey, RsaEncoding, RsaParameters};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::jwa::{RsaPadding, Sha2};
+
+/// The backend's modulus floor for signatures: smaller keys cannot be used at all.
+const BACKEND_MIN_BITS: usize = 2048;
+
+fn slot(padding: RsaPadding, hash: Sha2) -> usize {
+    let h = match hash {
+        Sha2::Sha256 => 0,
+        Sha2::Sha384 => 1,
+        Sha2::Sha512 => 2,
+    };
+    match padding {
+        RsaPadding::Pkcs1 => h,
+        RsaPadding::Pss => 3 + h,
+    }
+}
+
+fn verify_params(padding: RsaPadding, hash: Sha2) -> &'static RsaParameters {
+    match (padding, hash) {
+        (RsaPadding::Pkcs1, Sha2::Sha256) => &signature::RSA_PKCS1_2048_8192_SHA256,
+        (RsaPadding::Pkcs1, Sha2::Sha384) => &signature::RSA_PKCS1_2048_8192_SHA384,
+        (RsaPadding::Pkcs1, Sha2::Sha512) => &signature::RSA_PKCS1_2048_8192_SHA512,
+        (RsaPadding::Pss, Sha2::Sha256) => &signature::RSA_PSS_2048_8192_SHA256,
+        (RsaPadding::Pss, Sha2::Sha384) => &signature::RSA_PSS_2048_8192_SHA384,
+        (RsaPadding::Pss, Sha2::Sha512) => &signature::RSA_PSS_2048_8192_SHA512,
+    }
+}
+
+fn sign_encoding(padding: RsaPadding, hash: Sha2) -> &'static dyn RsaEncoding {
+    match (padding, hash) {
+        (RsaPadding::Pkcs1, Sha2::Sha256) => &signature::RSA_PKCS1_SHA256,
+        (RsaPadding::Pkcs1, Sha2::Sha384) => &signature::RSA_PKCS1_SHA384,
+        (RsaPadding::Pkcs1, Sha2::Sha512) => &signature::RSA_PKCS1_SHA512,
+        (RsaPadding::Pss, Sha2::Sha256) => &signature::RSA_PSS_SHA256,
+        (RsaPadding::Pss, Sha2::Sha384) => &signature::RSA_PSS_SHA384,
+        (RsaPadding::Pss, Sha2::Sha512) => &signature::RSA_PSS_SHA512,
+    }
+}
+
+/// Strips leading zero octets (some encoders prefix one to keep the integer positive).
+fn unsigned(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
+}
+
+/// An RSA public key; the backend's parsed key for each padding × hash is built on first use.
+pub(crate) struct RsaPublicKey {
+    n: Vec<u8>,
+    e: Vec<u8>,
+    parsed: [OnceLock<std::result::Result<ParsedPublicKey, ()>>; 6],
+}
+
+impl Clone for RsaPublicKey {
+    fn clone(&self) -> Self {
+        RsaPublicKey {
+            n: self.n.clone(),
+            e: self.e.clone(),
+            parsed: Default::default(),
+        }
+    }
+}
+
+impl RsaPublicKey {
+    pub(crate) fn new(n: &[u8], e: &[u8]) -> Result<Self> {
+        let n = unsigned(n);
+        let e = unsigned(e);
+        if n.is_empty() {
+            return Err(Error::key("n", "must not be zero"));
+        }
+        if n[n.len() - 1] & 1 == 0 {
+            return Err(Error::key("n", "an RSA modulus is odd"));
+        }
+        if e.is_empty() || e.len() > 8 || e[e.len() - 1] & 1 == 0 || e == [1] {
+            return Err(Error::key("e", "must be an odd exponent of at most 64 bits, not 1"));
+        }
+        Ok(RsaPublicKey {
+            n: n.to_vec(),
+            e: e.to_vec(),
+            parsed: Default::default(),
+        })
+    }
+
+    pub(crate) fn n(&self) -> &[u8] {
+        &self.n
+    }
+
+    pub(crate) fn e(&self) -> &[u8] {
+        &self.e
+    }
+
+    /// Modulus size in bits.
+    pub(crate) fn bits(&self) -> usize {
+        self.n.len() * 8 - self.n[0].leading_zeros() as usize
+    }
+
+    pub(crate) fn verify(&self, padding: RsaPadding, hash: Sha2, msg: &[u8], sig: &[u8]) -> bool {
+        if self.bits() < BACKEND_MIN_BITS || sig.len() != self.n.len() {
+            return false;
+        }
+        let parsed = self.parsed[slot(padding, hash)].get_or_init(|| {
+            PublicKeyComponents {
+                n: &self.n[..],
+                e: &self.e[..],
+            }
+            .to_parsed_public_key(verify_params(padding, hash))
+            .map_err(|_| ())
+        });
+        match parsed {
+            Ok(key) => key.verify_sig(msg, sig).is_ok(),
+            Err(()) => false,
+        }
+    }
+}
+
+/// The private components of RFC 7518 §6.3.2, big-endian without leading zeros.
+#[allow(missing_docs)]
+pub(crate) struct RsaComponents {
+    pub d: Zeroizing<Vec<u8>>,
+    pub p: Zeroizing<Vec<u8>>,
+    pub q: Zeroizing<Vec<u8>>,
+    pub dp: Zeroizing<Vec<u8>>,
+    pub dq: Zeroizing<Vec<u8>>,
+    pub qi: Zeroizing<Vec<u8>>,
+}
+
+/// An RSA private key with its public half.
+pub(crate) struct RsaPrivateKey {
+    components: RsaComponents,
+    key_pair: KeyPair,
+    public: RsaPublicKey,
+}
+
+impl RsaPrivateKey {
+    /// From JWK components; the backend checks that they form one consistent key with `public`.
+    pub(crate) fn from_components(public: RsaPublicKey, c: RsaComponents) -> Result<Self> {
+        let key_pair = KeyPair::from_components(&KeyPairComponents {
+            public_key: PublicKeyComponents {
+                n: public.n(),
+                e: public.e(),
+            },
+            d: unsigned(&c.d),
+            p: unsigned(&c.p),
+            q: unsigned(&c.q),
+            dP: unsigned(&c.dp),
+            dQ: unsigned(&c.dq),
+            qInv: unsigned(&c.qi),
+        })
+        .map_err(|e| {
+            Error::key(
+                "d",
+                format!("private components do not form a usable key with n/e ({e})"),
+            )
+        })?;
+        Ok(RsaPrivateKey {
+            components: c,
+            key_pair,
+            public,
+        })
+    }
+
+    /// A new key as a PKCS#8 document (the backend does not hand out components directly; the
+    /// JWK layer reads them back from the document). `bits`: 2048, 3072, 4096 or 8192.
+    pub(crate) fn generate_pkcs8(bits: usize) -> Result<Zeroizing<Vec<u8>>> {
+        let size = match bits {
+            2048 => KeySize::Rsa2048,
+            3072 => KeySize::Rsa3072,
+            4096 => KeySize::Rsa4096,
+            8192 => KeySize::Rsa8192,
+            _ => {
+                return Err(Error::Config(format!(
+                    "RSA key size {bits} unsupported (2048, 3072, 4096 or 8192)"
+                )))
+            }
+        };
+        let key_pair = KeyPair::generate(size).map_err(|_| Error::Crypto("RSA generation failed"))?;
+        let der: Pkcs8V1Der = key_pair
+            .as_der()
+            .map_err(|_| Error::Crypto("RSA key export failed"))?;
+        Ok(Zeroizing::new(der.as_ref().to_vec()))
+    }
+
+    pub(crate) fn public(&self) -> &RsaPublicKey {
+        &self.public
+    }
+
+    pub(crate) fn components(&self) -> &RsaComponents {
+        &self.components
+    }
+
+    pub(crate) fn sign(&self, padding: RsaPadding, hash: Sha2, msg: &[u8]) -> Result<Vec<u8>> {
+        let mut sig = vec![0u8; self.key_pair.public_modulus_len()];
+        self.key_pair
+            .sign(sign_encoding(padding, hash), &SystemRandom::new(), msg, &mut sig)
+            .map_err(|_| Error::Crypto("RSA signing failed"))?;
+        Ok(sig)
+    }
+}

@@ -1,0 +1,282 @@
+//! Algorithm and curve names from the JWA registry (RFC 7518, RFC 8037, RFC 8812, RFC 9864), and
+//! what each algorithm needs from a key.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::Error;
+
+/// A JWS algorithm (`alg` of RFC 7515 §4.1.1). `none` is deliberately absent: it cannot be named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[allow(missing_docs)] // the variants are the registry's names
+pub enum JwsAlgorithm {
+    HS256,
+    HS384,
+    HS512,
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+    ES256,
+    ES384,
+    ES512,
+    /// ECDSA over secp256k1 with SHA-256 (RFC 8812).
+    ES256K,
+    /// EdDSA (RFC 8037); joseguard implements it with Ed25519 only.
+    EdDSA,
+    /// Ed25519 by its fully specified name (RFC 9864).
+    Ed25519,
+}
+
+/// What kind of key an algorithm needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRequirement {
+    /// A symmetric `oct` key of at least this many bytes (RFC 7518 §3.2: the hash size).
+    Oct {
+        /// Minimum key length in bytes.
+        min_len: usize,
+    },
+    /// An RSA key.
+    Rsa,
+    /// An EC key on this curve.
+    Ec(EcCurve),
+    /// An OKP key on this curve.
+    Okp(OkpCurve),
+}
+
+/// A SHA-2 hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sha2 {
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl Sha2 {
+    /// Output length in bytes.
+    pub fn len(self) -> usize {
+        match self {
+            Sha2::Sha256 => 32,
+            Sha2::Sha384 => 48,
+            Sha2::Sha512 => 64,
+        }
+    }
+
+    /// Always false: a hash has output. Present for clippy's `len_without_is_empty`.
+    pub fn is_empty(self) -> bool {
+        false
+    }
+}
+
+/// The RSA signature padding of an `RS*`/`PS*` algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RsaPadding {
+    /// RSASSA-PKCS1-v1_5.
+    Pkcs1,
+    /// RSASSA-PSS with MGF1 and a salt as long as the hash.
+    Pss,
+}
+
+/// All JWS algorithms joseguard implements, in registry order.
+pub const ALL_JWS_ALGORITHMS: [JwsAlgorithm; 15] = [
+    JwsAlgorithm::HS256,
+    JwsAlgorithm::HS384,
+    JwsAlgorithm::HS512,
+    JwsAlgorithm::RS256,
+    JwsAlgorithm::RS384,
+    JwsAlgorithm::RS512,
+    JwsAlgorithm::PS256,
+    JwsAlgorithm::PS384,
+    JwsAlgorithm::PS512,
+    JwsAlgorithm::ES256,
+    JwsAlgorithm::ES384,
+    JwsAlgorithm::ES512,
+    JwsAlgorithm::ES256K,
+    JwsAlgorithm::EdDSA,
+    JwsAlgorithm::Ed25519,
+];
+
+impl JwsAlgorithm {
+    /// The registry name.
+    pub fn name(self) -> &'static str {
+        use JwsAlgorithm::*;
+        match self {
+            HS256 => "HS256",
+            HS384 => "HS384",
+            HS512 => "HS512",
+            RS256 => "RS256",
+            RS384 => "RS384",
+            RS512 => "RS512",
+            PS256 => "PS256",
+            PS384 => "PS384",
+            PS512 => "PS512",
+            ES256 => "ES256",
+            ES384 => "ES384",
+            ES512 => "ES512",
+            ES256K => "ES256K",
+            EdDSA => "EdDSA",
+            Ed25519 => "Ed25519",
+        }
+    }
+
+    /// The key this algorithm needs.
+    pub fn key_requirement(self) -> KeyRequirement {
+        use JwsAlgorithm::*;
+        match self {
+            HS256 | HS384 | HS512 => KeyRequirement::Oct {
+                min_len: self.hash().len(),
+            },
+            RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => KeyRequirement::Rsa,
+            ES256 => KeyRequirement::Ec(EcCurve::P256),
+            ES384 => KeyRequirement::Ec(EcCurve::P384),
+            ES512 => KeyRequirement::Ec(EcCurve::P521),
+            ES256K => KeyRequirement::Ec(EcCurve::Secp256k1),
+            EdDSA | Ed25519 => KeyRequirement::Okp(OkpCurve::Ed25519),
+        }
+    }
+
+    /// The hash the algorithm uses (for EdDSA: SHA-512, internal to Ed25519).
+    pub fn hash(self) -> Sha2 {
+        use JwsAlgorithm::*;
+        match self {
+            HS256 | RS256 | PS256 | ES256 | ES256K => Sha2::Sha256,
+            HS384 | RS384 | PS384 | ES384 => Sha2::Sha384,
+            HS512 | RS512 | PS512 | ES512 | EdDSA | Ed25519 => Sha2::Sha512,
+        }
+    }
+
+    /// The RSA padding, for `RS*` and `PS*`.
+    pub fn rsa_padding(self) -> Option<RsaPadding> {
+        use JwsAlgorithm::*;
+        match self {
+            RS256 | RS384 | RS512 => Some(RsaPadding::Pkcs1),
+            PS256 | PS384 | PS512 => Some(RsaPadding::Pss),
+            _ => None,
+        }
+    }
+
+    /// True for the HMAC algorithms.
+    pub fn is_symmetric(self) -> bool {
+        matches!(self.key_requirement(), KeyRequirement::Oct { .. })
+    }
+}
+
+impl FromStr for JwsAlgorithm {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        if s.eq_ignore_ascii_case("none") {
+            return Err(Error::AlgNone);
+        }
+        ALL_JWS_ALGORITHMS
+            .iter()
+            .copied()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| Error::AlgUnsupported { alg: s.to_owned() })
+    }
+}
+
+impl fmt::Display for JwsAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An elliptic curve for `kty: EC` (RFC 7518 §6.2.1.1, RFC 8812 §3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EcCurve {
+    /// NIST P-256.
+    P256,
+    /// NIST P-384.
+    P384,
+    /// NIST P-521.
+    P521,
+    /// secp256k1 (RFC 8812).
+    Secp256k1,
+}
+
+impl EcCurve {
+    /// The `crv` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            EcCurve::P256 => "P-256",
+            EcCurve::P384 => "P-384",
+            EcCurve::P521 => "P-521",
+            EcCurve::Secp256k1 => "secp256k1",
+        }
+    }
+
+    /// Length in bytes of one coordinate and of the private scalar.
+    pub fn coordinate_len(self) -> usize {
+        match self {
+            EcCurve::P256 | EcCurve::Secp256k1 => 32,
+            EcCurve::P384 => 48,
+            EcCurve::P521 => 66,
+        }
+    }
+
+    /// The JWS algorithm bound to this curve.
+    pub fn jws_algorithm(self) -> JwsAlgorithm {
+        match self {
+            EcCurve::P256 => JwsAlgorithm::ES256,
+            EcCurve::P384 => JwsAlgorithm::ES384,
+            EcCurve::P521 => JwsAlgorithm::ES512,
+            EcCurve::Secp256k1 => JwsAlgorithm::ES256K,
+        }
+    }
+
+    pub(crate) fn from_name(s: &str) -> Option<Self> {
+        [EcCurve::P256, EcCurve::P384, EcCurve::P521, EcCurve::Secp256k1]
+            .into_iter()
+            .find(|c| c.name() == s)
+    }
+}
+
+/// A curve for `kty: OKP` (RFC 8037).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OkpCurve {
+    /// Ed25519 signatures.
+    Ed25519,
+    /// X25519 key agreement.
+    X25519,
+}
+
+impl OkpCurve {
+    /// The `crv` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OkpCurve::Ed25519 => "Ed25519",
+            OkpCurve::X25519 => "X25519",
+        }
+    }
+
+    pub(crate) fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "Ed25519" => Some(OkpCurve::Ed25519),
+            "X25519" => Some(OkpCurve::X25519),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_none_is_refused() {
+        for a in ALL_JWS_ALGORITHMS {
+            assert_eq!(a.name().parse::<JwsAlgorithm>().unwrap(), a);
+        }
+        assert_eq!("none".parse::<JwsAlgorithm>().unwrap_err(), Error::AlgNone);
+        assert_eq!("NONE".parse::<JwsAlgorithm>().unwrap_err(), Error::AlgNone);
+        assert!(matches!(
+            "hs256".parse::<JwsAlgorithm>().unwrap_err(),
+            Error::AlgUnsupported { .. }
+        ));
+    }
+}

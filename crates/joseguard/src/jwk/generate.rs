@@ -1,0 +1,80 @@
+//! Key generation for every key type.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::{Jwk, Material};
+use crate::crypto::{self, EcPrivateKey, Ed25519PrivateKey, HmacKey, RsaPrivateKey, X25519PrivateKey};
+use crate::error::{Error, Result};
+use crate::jwa::{EcCurve, OkpCurve};
+
+/// What key to generate. Parses from `oct:BITS`, `RSA:BITS`, `EC:P-256|P-384|P-521|secp256k1` and
+/// `OKP:Ed25519|X25519`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySpec {
+    /// A symmetric key of this many bits (a multiple of 8, at least 128).
+    Oct(usize),
+    /// An RSA key of 2048, 3072, 4096 or 8192 bits.
+    Rsa(usize),
+    /// An EC key.
+    Ec(EcCurve),
+    /// An OKP key.
+    Okp(OkpCurve),
+}
+
+impl FromStr for KeySpec {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || {
+            Error::Config(format!(
+                "key spec {s:?}: expected oct:BITS, RSA:BITS, EC:CURVE or OKP:CURVE"
+            ))
+        };
+        let (kty, arg) = s.split_once(':').ok_or_else(bad)?;
+        let bits = || arg.parse::<usize>().map_err(|_| bad());
+        match kty {
+            "oct" => Ok(KeySpec::Oct(bits()?)),
+            "RSA" => Ok(KeySpec::Rsa(bits()?)),
+            "EC" => EcCurve::from_name(arg).map(KeySpec::Ec).ok_or_else(bad),
+            "OKP" => OkpCurve::from_name(arg).map(KeySpec::Okp).ok_or_else(bad),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySpec::Oct(b) => write!(f, "oct:{b}"),
+            KeySpec::Rsa(b) => write!(f, "RSA:{b}"),
+            KeySpec::Ec(c) => write!(f, "EC:{}", c.name()),
+            KeySpec::Okp(c) => write!(f, "OKP:{}", c.name()),
+        }
+    }
+}
+
+impl Jwk {
+    /// Generates a new private key (no `kid`, `alg` or `use`: set them as needed).
+    pub fn generate(spec: KeySpec) -> Result<Jwk> {
+        let material = match spec {
+            KeySpec::Oct(bits) => {
+                if bits < 128 || bits % 8 != 0 {
+                    return Err(Error::Config(format!(
+                        "oct key size {bits}: use a multiple of 8 of at least 128"
+                    )));
+                }
+                Material::Oct(HmacKey::new(crypto::random(bits / 8)?))
+            }
+            KeySpec::Rsa(bits) => {
+                let pkcs8 = RsaPrivateKey::generate_pkcs8(bits)?;
+                return Jwk::from_der(&pkcs8);
+            }
+            KeySpec::Ec(curve) => Material::EcPrivate(EcPrivateKey::generate(curve)?),
+            KeySpec::Okp(OkpCurve::Ed25519) => {
+                Material::Ed25519Private(Ed25519PrivateKey::generate()?)
+            }
+            KeySpec::Okp(OkpCurve::X25519) => Material::X25519Private(X25519PrivateKey::generate()?),
+        };
+        Ok(Jwk::from_material(material))
+    }
+}

@@ -1,0 +1,381 @@
+//! JSON Web Keys (RFC 7517, RFC 7518 §6, RFC 8037, RFC 8812), thumbprints (RFC 7638, RFC 9278),
+//! key generation, and import/export from PEM, DER and OpenSSH.
+//!
+//! A [`Jwk`] is parsed and validated once (member types and lengths, EC points on their curve,
+//! private parts consistent with public parts) into typed key material that operations reuse.
+//! Share one across threads with `Arc<Jwk>`.
+
+mod der;
+mod generate;
+mod openssh;
+mod parse;
+mod set;
+mod thumbprint;
+
+pub use generate::KeySpec;
+pub use set::JwkSet;
+
+use serde_json::{Map, Value};
+use std::fmt;
+
+use crate::crypto::{
+    Ed25519PrivateKey, Ed25519PublicKey, EcPrivateKey, EcPublicKey, HmacKey, RsaPrivateKey,
+    RsaPublicKey, X25519PrivateKey, X25519PublicKey,
+};
+use crate::error::{Error, Result};
+use crate::jwa::{EcCurve, JwsAlgorithm, KeyRequirement, OkpCurve};
+
+/// The `kty` of a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyType {
+    /// Symmetric (`oct`).
+    Oct,
+    /// RSA.
+    Rsa,
+    /// Elliptic curve (`EC`).
+    Ec,
+    /// Octet key pair (`OKP`, RFC 8037).
+    Okp,
+}
+
+impl KeyType {
+    /// The `kty` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyType::Oct => "oct",
+            KeyType::Rsa => "RSA",
+            KeyType::Ec => "EC",
+            KeyType::Okp => "OKP",
+        }
+    }
+}
+
+/// A key operation (`key_ops` values of RFC 7517 §4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyOperation {
+    /// Compute a signature or MAC.
+    Sign,
+    /// Verify a signature or MAC.
+    Verify,
+    /// Encrypt content.
+    Encrypt,
+    /// Decrypt content.
+    Decrypt,
+    /// Encrypt a key.
+    WrapKey,
+    /// Decrypt a key.
+    UnwrapKey,
+    /// Derive a key.
+    DeriveKey,
+    /// Derive bits.
+    DeriveBits,
+}
+
+impl KeyOperation {
+    /// The `key_ops` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyOperation::Sign => "sign",
+            KeyOperation::Verify => "verify",
+            KeyOperation::Encrypt => "encrypt",
+            KeyOperation::Decrypt => "decrypt",
+            KeyOperation::WrapKey => "wrapKey",
+            KeyOperation::UnwrapKey => "unwrapKey",
+            KeyOperation::DeriveKey => "deriveKey",
+            KeyOperation::DeriveBits => "deriveBits",
+        }
+    }
+
+    /// The `use` value that permits this operation.
+    pub fn key_use(self) -> &'static str {
+        match self {
+            KeyOperation::Sign | KeyOperation::Verify => "sig",
+            _ => "enc",
+        }
+    }
+}
+
+/// The typed key material of a JWK.
+pub(crate) enum Material {
+    Oct(HmacKey),
+    RsaPublic(RsaPublicKey),
+    RsaPrivate(RsaPrivateKey),
+    EcPublic(EcPublicKey),
+    EcPrivate(EcPrivateKey),
+    Ed25519Public(Ed25519PublicKey),
+    Ed25519Private(Ed25519PrivateKey),
+    X25519Public(X25519PublicKey),
+    X25519Private(X25519PrivateKey),
+}
+
+/// A parsed, validated JSON Web Key.
+///
+/// Members other than the key material are kept: `kid`, `alg`, `use`, `key_ops`, the `x5*`
+/// members, and any others (returned unchanged by [`Jwk::to_value`]). `Debug` never prints key
+/// material.
+pub struct Jwk {
+    pub(crate) material: Material,
+    pub(crate) kid: Option<String>,
+    pub(crate) alg: Option<String>,
+    pub(crate) key_use: Option<String>,
+    pub(crate) key_ops: Option<Vec<String>>,
+    /// `x5c`, `x5t`, `x5t#S256`, `x5u` and unregistered members, in input order.
+    pub(crate) other: Map<String, Value>,
+}
+
+impl fmt::Debug for Jwk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Jwk")
+            .field("kty", &self.key_type().name())
+            .field("crv", &self.curve_name())
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("private", &self.is_private())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Jwk {
+    /// Parses a JWK from JSON text, refusing duplicate members and malformed values.
+    pub fn from_json(json: impl AsRef<[u8]>) -> Result<Jwk> {
+        let map = crate::json::parse_object(json.as_ref(), "JWK")?;
+        parse::from_map(map)
+    }
+
+    /// Parses a JWK from an already parsed JSON value.
+    pub fn from_value(value: &Value) -> Result<Jwk> {
+        match value {
+            Value::Object(map) => parse::from_map(map.clone()),
+            _ => Err(Error::key("JWK", "not a JSON object")),
+        }
+    }
+
+    /// The JWK as JSON, including private members when the key has them.
+    pub fn to_value(&self) -> Value {
+        parse::to_map(self, true).into()
+    }
+
+    /// The JWK as JSON text, including private members when the key has them.
+    pub fn to_json(&self) -> String {
+        self.to_value().to_string()
+    }
+
+    /// The public JWK (private members removed) as JSON.
+    pub fn to_public_value(&self) -> Value {
+        parse::to_map(self, false).into()
+    }
+
+    /// The public key of this key, with the same `kid`, `alg`, `use`, `key_ops` and other members;
+    /// `key_ops` loses the operations only a private key can do. For `oct` keys there is no public
+    /// part: this fails with [`Error::PrivateKeyRequired`]'s opposite, a [`Error::KeyMismatch`].
+    pub fn to_public(&self) -> Result<Jwk> {
+        if self.key_type() == KeyType::Oct {
+            return Err(Error::KeyMismatch("an oct key has no public part".into()));
+        }
+        let mut map = parse::to_map(self, false);
+        if let Some(Value::Array(ops)) = map.get_mut("key_ops") {
+            ops.retain(|o| matches!(o.as_str(), Some("verify" | "encrypt" | "wrapKey")));
+        }
+        parse::from_map(map)
+    }
+
+    /// The key type.
+    pub fn key_type(&self) -> KeyType {
+        match &self.material {
+            Material::Oct(_) => KeyType::Oct,
+            Material::RsaPublic(_) | Material::RsaPrivate(_) => KeyType::Rsa,
+            Material::EcPublic(_) | Material::EcPrivate(_) => KeyType::Ec,
+            _ => KeyType::Okp,
+        }
+    }
+
+    /// The `crv`, for EC and OKP keys.
+    pub fn curve_name(&self) -> Option<&'static str> {
+        self.ec_curve()
+            .map(EcCurve::name)
+            .or_else(|| self.okp_curve().map(OkpCurve::name))
+    }
+
+    /// The curve of an EC key.
+    pub fn ec_curve(&self) -> Option<EcCurve> {
+        self.ec_public().map(EcPublicKey::curve)
+    }
+
+    /// The curve of an OKP key.
+    pub fn okp_curve(&self) -> Option<OkpCurve> {
+        match &self.material {
+            Material::Ed25519Public(_) | Material::Ed25519Private(_) => Some(OkpCurve::Ed25519),
+            Material::X25519Public(_) | Material::X25519Private(_) => Some(OkpCurve::X25519),
+            _ => None,
+        }
+    }
+
+    /// True when the key holds private (or, for `oct`, secret) material.
+    pub fn is_private(&self) -> bool {
+        !matches!(
+            self.material,
+            Material::RsaPublic(_)
+                | Material::EcPublic(_)
+                | Material::Ed25519Public(_)
+                | Material::X25519Public(_)
+        )
+    }
+
+    /// The `kid`.
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// Sets the `kid`.
+    pub fn set_kid(&mut self, kid: Option<String>) {
+        self.kid = kid;
+    }
+
+    /// The key's own `alg`, if it names one.
+    pub fn alg(&self) -> Option<&str> {
+        self.alg.as_deref()
+    }
+
+    /// Sets the key's `alg`.
+    pub fn set_alg(&mut self, alg: Option<String>) {
+        self.alg = alg;
+    }
+
+    /// The `use` (`sig` or `enc`, or another value).
+    pub fn key_use(&self) -> Option<&str> {
+        self.key_use.as_deref()
+    }
+
+    /// Sets the `use`.
+    pub fn set_key_use(&mut self, key_use: Option<String>) {
+        self.key_use = key_use;
+    }
+
+    /// The `key_ops`.
+    pub fn key_ops(&self) -> Option<&[String]> {
+        self.key_ops.as_deref()
+    }
+
+    /// A member that is not key material and not `kid`/`alg`/`use`/`key_ops` (`x5c`, ...).
+    pub fn member(&self, name: &str) -> Option<&Value> {
+        self.other.get(name)
+    }
+
+    /// The RSA modulus size in bits, for RSA keys.
+    pub fn rsa_bits(&self) -> Option<usize> {
+        self.rsa_public().map(RsaPublicKey::bits)
+    }
+
+    /// The `oct` key length in bytes.
+    pub fn oct_len(&self) -> Option<usize> {
+        match &self.material {
+            Material::Oct(k) => Some(k.bytes().len()),
+            _ => None,
+        }
+    }
+
+    /// Checks the key's own `alg`, `use` and `key_ops` allow `alg` for `op`
+    /// (RFC 7517 §4.2-4.4). Members that are absent allow everything.
+    pub fn check_usage(&self, alg: &str, op: KeyOperation) -> Result<()> {
+        if let Some(own) = &self.alg {
+            if own != alg {
+                return Err(Error::KeyMismatch(format!(
+                    "key is for alg {own}, token uses {alg}"
+                )));
+            }
+        }
+        if let Some(u) = &self.key_use {
+            if u != op.key_use() {
+                return Err(Error::KeyMismatch(format!(
+                    "key use is {u:?}, {} needs {:?}",
+                    op.name(),
+                    op.key_use()
+                )));
+            }
+        }
+        if let Some(ops) = &self.key_ops {
+            if !ops.iter().any(|o| o == op.name()) {
+                return Err(Error::KeyMismatch(format!(
+                    "key_ops does not include {:?}",
+                    op.name()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that the key's type, curve and size fit a JWS algorithm, and its own
+    /// `alg`/`use`/`key_ops` allow `op`. A symmetric key never fits an asymmetric algorithm and
+    /// the other way round (CVE-2016-10555).
+    pub fn check_jws(&self, alg: JwsAlgorithm, op: KeyOperation) -> Result<()> {
+        let fits = match (alg.key_requirement(), &self.material) {
+            (KeyRequirement::Oct { min_len }, Material::Oct(k)) => {
+                if k.bytes().len() < min_len {
+                    return Err(Error::KeyMismatch(format!(
+                        "{alg} needs a key of at least {min_len} bytes, this one has {}",
+                        k.bytes().len()
+                    )));
+                }
+                true
+            }
+            (KeyRequirement::Rsa, Material::RsaPublic(_) | Material::RsaPrivate(_)) => true,
+            (KeyRequirement::Ec(c), _) => self.ec_curve() == Some(c),
+            (KeyRequirement::Okp(c), _) => self.okp_curve() == Some(c),
+            _ => false,
+        };
+        if !fits {
+            return Err(Error::KeyMismatch(format!(
+                "{alg} cannot use a {} key{}",
+                self.key_type().name(),
+                self.curve_name().map(|c| format!(" on {c}")).unwrap_or_default()
+            )));
+        }
+        if op == KeyOperation::Sign && !self.is_private() {
+            return Err(Error::PrivateKeyRequired);
+        }
+        self.check_usage(alg.name(), op)
+    }
+
+    pub(crate) fn rsa_public(&self) -> Option<&RsaPublicKey> {
+        match &self.material {
+            Material::RsaPublic(k) => Some(k),
+            Material::RsaPrivate(k) => Some(k.public()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn ec_public(&self) -> Option<&EcPublicKey> {
+        match &self.material {
+            Material::EcPublic(k) => Some(k),
+            Material::EcPrivate(k) => Some(k.public()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn ed25519_public(&self) -> Option<&Ed25519PublicKey> {
+        match &self.material {
+            Material::Ed25519Public(k) => Some(k),
+            Material::Ed25519Private(k) => Some(k.public()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn x25519_public(&self) -> Option<&X25519PublicKey> {
+        match &self.material {
+            Material::X25519Public(k) => Some(k),
+            Material::X25519Private(k) => Some(k.public()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn from_material(material: Material) -> Jwk {
+        Jwk {
+            material,
+            kid: None,
+            alg: None,
+            key_use: None,
+            key_ops: None,
+            other: Map::new(),
+        }
+    }
+}
