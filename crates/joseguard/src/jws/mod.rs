@@ -101,6 +101,18 @@ pub(crate) fn decode_header(segment: &str, limits: &Limits) -> Result<Header> {
     Header::from_json_bytes(&bytes, "protected header")
 }
 
+/// Signs a JWS Signing Input (`BASE64URL(protected) '.' payload`) that the caller assembled, for
+/// reproducing exact bytes (test vectors, headers with particular whitespace). The key must fit
+/// `alg` and be allowed to sign. Prefer [`JwsBuilder`].
+pub fn sign_signing_input(
+    key: &crate::jwk::Jwk,
+    alg: crate::jwa::JwsAlgorithm,
+    signing_input: &[u8],
+) -> Result<Vec<u8>> {
+    key.check_jws(alg, crate::jwk::KeyOperation::Sign)?;
+    primitive::sign(key, alg, signing_input)
+}
+
 /// The first signature's protected header, unverified. Use it to route (pick an issuer or a key
 /// source), never to decide.
 pub fn peek_header(token: &[u8]) -> Result<Header> {
