@@ -50,7 +50,9 @@ mod tests {
     #[test]
     fn refuses_non_canonical_forms() {
         assert_eq!(decode("AQAB", "x").unwrap(), vec![1, 0, 1]);
-        for bad in ["AQAB=", "AQ AB", "AQ\nAB", "AQ+B", "AQ/B", "AR", "AQA=", "A"] {
+        for bad in [
+            "AQAB=", "AQ AB", "AQ\nAB", "AQ+B", "AQ/B", "AR", "AQA=", "A",
+        ] {
             assert!(decode(bad, "x").is_err(), "{bad:?} accepted");
         }
         // "AR" would decode to 0x01 with stray low bits set: refused; "AQ" is canonical.

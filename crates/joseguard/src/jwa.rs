@@ -230,9 +230,14 @@ impl EcCurve {
     }
 
     pub(crate) fn from_name(s: &str) -> Option<Self> {
-        [EcCurve::P256, EcCurve::P384, EcCurve::P521, EcCurve::Secp256k1]
-            .into_iter()
-            .find(|c| c.name() == s)
+        [
+            EcCurve::P256,
+            EcCurve::P384,
+            EcCurve::P521,
+            EcCurve::Secp256k1,
+        ]
+        .into_iter()
+        .find(|c| c.name() == s)
     }
 }
 

@@ -40,10 +40,16 @@ impl EcPublicKey {
     pub(crate) fn from_coordinates(curve: EcCurve, x: &[u8], y: &[u8]) -> Result<Self> {
         let len = curve.coordinate_len();
         if x.len() != len {
-            return Err(Error::key("x", format!("must be {len} bytes for {}", curve.name())));
+            return Err(Error::key(
+                "x",
+                format!("must be {len} bytes for {}", curve.name()),
+            ));
         }
         if y.len() != len {
-            return Err(Error::key("y", format!("must be {len} bytes for {}", curve.name())));
+            return Err(Error::key(
+                "y",
+                format!("must be {len} bytes for {}", curve.name()),
+            ));
         }
         let mut point = Vec::with_capacity(1 + 2 * len);
         point.push(4);
@@ -54,9 +60,8 @@ impl EcPublicKey {
 
     /// From a SEC1 point (uncompressed, or compressed as OpenSSH and some certificates carry).
     pub(crate) fn from_sec1(curve: EcCurve, point: &[u8]) -> Result<Self> {
-        let parsed = ParsedPublicKey::new(verify_alg(curve), point).map_err(|_| {
-            Error::key("x/y", format!("not a point on {}", curve.name()))
-        })?;
+        let parsed = ParsedPublicKey::new(verify_alg(curve), point)
+            .map_err(|_| Error::key("x/y", format!("not a point on {}", curve.name())))?;
         // Normalise to the uncompressed form from the backend's own encoding of the key.
         let point = uncompressed_point(curve, &parsed)?;
         Ok(EcPublicKey {
@@ -119,7 +124,11 @@ impl EcPrivateKey {
         if d.len() != curve.coordinate_len() {
             return Err(Error::key(
                 "d",
-                format!("must be {} bytes for {}", curve.coordinate_len(), curve.name()),
+                format!(
+                    "must be {} bytes for {}",
+                    curve.coordinate_len(),
+                    curve.name()
+                ),
             ));
         }
         let key_pair =

@@ -10,7 +10,8 @@ use crate::jwa::Sha2;
 /// A symmetric key with its backend HMAC keys built on first use for each hash and then reused.
 pub(crate) struct HmacKey {
     bytes: Zeroizing<Vec<u8>>,
-    keys: [OnceLock<hmac::Key>; 3],
+    // Boxed: an HMAC key holds precomputed inner/outer states, several hundred bytes each.
+    keys: [OnceLock<Box<hmac::Key>>; 3],
 }
 
 impl HmacKey {
@@ -31,7 +32,7 @@ impl HmacKey {
             Sha2::Sha384 => (1, hmac::HMAC_SHA384),
             Sha2::Sha512 => (2, hmac::HMAC_SHA512),
         };
-        self.keys[slot].get_or_init(|| hmac::Key::new(alg, &self.bytes))
+        self.keys[slot].get_or_init(|| Box::new(hmac::Key::new(alg, &self.bytes)))
     }
 
     pub(crate) fn sign(&self, hash: Sha2, msg: &[u8]) -> Vec<u8> {

@@ -82,7 +82,10 @@ impl RsaPublicKey {
             return Err(Error::key("n", "an RSA modulus is odd"));
         }
         if e.is_empty() || e.len() > 8 || e[e.len() - 1] & 1 == 0 || e == [1] {
-            return Err(Error::key("e", "must be an odd exponent of at most 64 bits, not 1"));
+            return Err(Error::key(
+                "e",
+                "must be an odd exponent of at most 64 bits, not 1",
+            ));
         }
         Ok(RsaPublicKey {
             n: n.to_vec(),
@@ -183,7 +186,8 @@ impl RsaPrivateKey {
                 )))
             }
         };
-        let key_pair = KeyPair::generate(size).map_err(|_| Error::Crypto("RSA generation failed"))?;
+        let key_pair =
+            KeyPair::generate(size).map_err(|_| Error::Crypto("RSA generation failed"))?;
         let der: Pkcs8V1Der = key_pair
             .as_der()
             .map_err(|_| Error::Crypto("RSA key export failed"))?;
@@ -201,7 +205,12 @@ impl RsaPrivateKey {
     pub(crate) fn sign(&self, padding: RsaPadding, hash: Sha2, msg: &[u8]) -> Result<Vec<u8>> {
         let mut sig = vec![0u8; self.key_pair.public_modulus_len()];
         self.key_pair
-            .sign(sign_encoding(padding, hash), &SystemRandom::new(), msg, &mut sig)
+            .sign(
+                sign_encoding(padding, hash),
+                &SystemRandom::new(),
+                msg,
+                &mut sig,
+            )
             .map_err(|_| Error::Crypto("RSA signing failed"))?;
         Ok(sig)
     }

@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use super::{Jwk, Material};
 use crate::b64;
 use crate::crypto::{
-    Ed25519PrivateKey, Ed25519PublicKey, EcPrivateKey, EcPublicKey, RsaComponents, RsaPrivateKey,
+    EcPrivateKey, EcPublicKey, Ed25519PrivateKey, Ed25519PublicKey, RsaComponents, RsaPrivateKey,
     RsaPublicKey, X25519PrivateKey, X25519PublicKey,
 };
 use crate::error::{Error, Result};
@@ -23,10 +23,16 @@ const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10
 const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const X25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.110");
 const CURVES: [(EcCurve, ObjectIdentifier); 4] = [
-    (EcCurve::P256, ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7")),
+    (
+        EcCurve::P256,
+        ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7"),
+    ),
     (EcCurve::P384, ObjectIdentifier::new_unwrap("1.3.132.0.34")),
     (EcCurve::P521, ObjectIdentifier::new_unwrap("1.3.132.0.35")),
-    (EcCurve::Secp256k1, ObjectIdentifier::new_unwrap("1.3.132.0.10")),
+    (
+        EcCurve::Secp256k1,
+        ObjectIdentifier::new_unwrap("1.3.132.0.10"),
+    ),
 ];
 
 fn enc(what: &str, e: impl std::fmt::Display) -> Error {
@@ -42,7 +48,11 @@ fn curve_of(oid: ObjectIdentifier) -> Result<EcCurve> {
 }
 
 fn curve_oid(curve: EcCurve) -> ObjectIdentifier {
-    CURVES.iter().find(|(c, _)| *c == curve).expect("every curve has an OID").1
+    CURVES
+        .iter()
+        .find(|(c, _)| *c == curve)
+        .expect("every curve has an OID")
+        .1
 }
 
 fn curve_param(params: Option<AnyRef<'_>>) -> Result<EcCurve> {
@@ -131,7 +141,9 @@ impl Jwk {
             } else if let Some(k) = self.x25519_public() {
                 (X25519, None, k.x().to_vec())
             } else {
-                return Err(Error::KeyMismatch("an oct key has no public key encoding".into()));
+                return Err(Error::KeyMismatch(
+                    "an oct key has no public key encoding".into(),
+                ));
             };
         spki_der(oid, params, &key)
     }
@@ -157,10 +169,7 @@ impl Jwk {
                     .map_err(|e| enc("SEC1", e))?,
                 );
                 curve_param_oid = curve_oid(curve);
-                (
-                    EC_PUBLIC_KEY,
-                    Some(AnyRef::from(&curve_param_oid)),
-                )
+                (EC_PUBLIC_KEY, Some(AnyRef::from(&curve_param_oid)))
             }
             Material::Ed25519Private(k) => {
                 inner = octet_string(k.d())?;
@@ -171,11 +180,19 @@ impl Jwk {
                 (X25519, None)
             }
             Material::Oct(_) => {
-                return Err(Error::KeyMismatch("an oct key has no PKCS#8 encoding".into()))
+                return Err(Error::KeyMismatch(
+                    "an oct key has no PKCS#8 encoding".into(),
+                ))
             }
             _ => return Err(Error::PrivateKeyRequired),
         };
-        let info = pkcs8::PrivateKeyInfo::new(AlgorithmIdentifierRef { oid, parameters: params }, &inner);
+        let info = pkcs8::PrivateKeyInfo::new(
+            AlgorithmIdentifierRef {
+                oid,
+                parameters: params,
+            },
+            &inner,
+        );
         Ok(Zeroizing::new(info.to_der().map_err(|e| enc("PKCS#8", e))?))
     }
 
@@ -214,7 +231,9 @@ fn first_pem_block(text: &str) -> Result<(String, Zeroizing<Vec<u8>>)> {
 
 fn octet_string(bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     let os = OctetStringRef::new(bytes).map_err(|e| enc("OCTET STRING", e))?;
-    Ok(Zeroizing::new(os.to_der().map_err(|e| enc("OCTET STRING", e))?))
+    Ok(Zeroizing::new(
+        os.to_der().map_err(|e| enc("OCTET STRING", e))?,
+    ))
 }
 
 fn spki_der(oid: ObjectIdentifier, parameters: Option<AnyRef<'_>>, key: &[u8]) -> Result<Vec<u8>> {
@@ -228,7 +247,11 @@ fn spki_der(oid: ObjectIdentifier, parameters: Option<AnyRef<'_>>, key: &[u8]) -
 
 fn spki_der_with_curve(k: &EcPublicKey) -> Result<Vec<u8>> {
     let oid = curve_oid(k.curve());
-    spki_der(EC_PUBLIC_KEY, Some(AnyRef::from(&oid)), k.sec1_uncompressed())
+    spki_der(
+        EC_PUBLIC_KEY,
+        Some(AnyRef::from(&oid)),
+        k.sec1_uncompressed(),
+    )
 }
 
 fn rsa_public_der(k: &RsaPublicKey) -> Result<Vec<u8>> {
@@ -289,7 +312,9 @@ fn from_pkcs1_public(der: &[u8]) -> Result<Jwk> {
 fn from_pkcs1_private(der: &[u8]) -> Result<Jwk> {
     let k = pkcs1::RsaPrivateKey::from_der(der).map_err(|e| enc("PKCS#1", e))?;
     if k.other_prime_infos.is_some() {
-        return Err(Error::Encoding("multi-prime RSA keys are not supported".into()));
+        return Err(Error::Encoding(
+            "multi-prime RSA keys are not supported".into(),
+        ));
     }
     let public = RsaPublicKey::new(k.modulus.as_bytes(), k.public_exponent.as_bytes())?;
     let z = |u: UintRef<'_>| Zeroizing::new(u.as_bytes().to_vec());
@@ -313,7 +338,9 @@ fn from_sec1(der: &[u8]) -> Result<Jwk> {
         .and_then(|p| p.named_curve())
         .ok_or_else(|| Error::Encoding("SEC1 key without named curve".into()))?;
     let curve = curve_of(oid)?;
-    Ok(Jwk::from_material(Material::EcPrivate(EcPrivateKey::from_der(curve, der)?)))
+    Ok(Jwk::from_material(Material::EcPrivate(
+        EcPrivateKey::from_der(curve, der)?,
+    )))
 }
 
 fn from_pkcs8(der: &[u8]) -> Result<Jwk> {
@@ -347,7 +374,10 @@ pub(super) fn check_x5c_matches(jwk: &Jwk, chain: &[Value]) -> Result<()> {
         || jwk.key_type() == super::KeyType::Oct
         || cert_key.thumbprint(Sha2::Sha256) != jwk.thumbprint(Sha2::Sha256)
     {
-        return Err(Error::key("x5c", "first certificate's key differs from the JWK"));
+        return Err(Error::key(
+            "x5c",
+            "first certificate's key differs from the JWK",
+        ));
     }
     Ok(())
 }

@@ -4,7 +4,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::{Jwk, Material};
-use crate::crypto::{self, EcPrivateKey, Ed25519PrivateKey, HmacKey, RsaPrivateKey, X25519PrivateKey};
+use crate::crypto::{
+    self, EcPrivateKey, Ed25519PrivateKey, HmacKey, RsaPrivateKey, X25519PrivateKey,
+};
 use crate::error::{Error, Result};
 use crate::jwa::{EcCurve, OkpCurve};
 
@@ -73,7 +75,9 @@ impl Jwk {
             KeySpec::Okp(OkpCurve::Ed25519) => {
                 Material::Ed25519Private(Ed25519PrivateKey::generate()?)
             }
-            KeySpec::Okp(OkpCurve::X25519) => Material::X25519Private(X25519PrivateKey::generate()?),
+            KeySpec::Okp(OkpCurve::X25519) => {
+                Material::X25519Private(X25519PrivateKey::generate()?)
+            }
         };
         Ok(Jwk::from_material(material))
     }

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use std::fmt;
 
 use crate::crypto::{
-    Ed25519PrivateKey, Ed25519PublicKey, EcPrivateKey, EcPublicKey, HmacKey, RsaPrivateKey,
+    EcPrivateKey, EcPublicKey, Ed25519PrivateKey, Ed25519PublicKey, HmacKey, RsaPrivateKey,
     RsaPublicKey, X25519PrivateKey, X25519PublicKey,
 };
 use crate::error::{Error, Result};
@@ -327,7 +327,9 @@ impl Jwk {
             return Err(Error::KeyMismatch(format!(
                 "{alg} cannot use a {} key{}",
                 self.key_type().name(),
-                self.curve_name().map(|c| format!(" on {c}")).unwrap_or_default()
+                self.curve_name()
+                    .map(|c| format!(" on {c}"))
+                    .unwrap_or_default()
             )));
         }
         if op == KeyOperation::Sign && !self.is_private() {

@@ -4,7 +4,7 @@
 use ssh_key::public::{EcdsaPublicKey, KeyData};
 
 use super::{Jwk, Material};
-use crate::crypto::{Ed25519PublicKey, EcPublicKey, RsaPublicKey};
+use crate::crypto::{EcPublicKey, Ed25519PublicKey, RsaPublicKey};
 use crate::error::{Error, Result};
 use crate::jwa::EcCurve;
 

@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 use super::{Jwk, Material};
 use crate::b64;
 use crate::crypto::{
-    Ed25519PrivateKey, Ed25519PublicKey, EcPrivateKey, EcPublicKey, HmacKey, RsaComponents,
+    EcPrivateKey, EcPublicKey, Ed25519PrivateKey, Ed25519PublicKey, HmacKey, RsaComponents,
     RsaPrivateKey, RsaPublicKey, X25519PrivateKey, X25519PublicKey,
 };
 use crate::error::{Error, Result};
@@ -78,9 +78,16 @@ pub(super) fn from_map(map: Map<String, Value>) -> Result<Jwk> {
     };
     if let (Some(u), Some(ops)) = (&key_use, &key_ops) {
         // RFC 7517 §4.3: when both are present they must agree.
-        let want = if u == "sig" { ["sign", "verify"].as_slice() } else { &KEY_OPS[2..] };
+        let want = if u == "sig" {
+            ["sign", "verify"].as_slice()
+        } else {
+            &KEY_OPS[2..]
+        };
         if (u == "sig" || u == "enc") && ops.iter().any(|o| !want.contains(&o.as_str())) {
-            return Err(Error::key("key_ops", format!("inconsistent with use {u:?}")));
+            return Err(Error::key(
+                "key_ops",
+                format!("inconsistent with use {u:?}"),
+            ));
         }
     }
     check_x509_members(&m.0)?;
@@ -119,7 +126,10 @@ fn check_x509_members(m: &Map<String, Value>) -> Result<()> {
     if let Some(v) = m.get("x5c") {
         let ok = matches!(v, Value::Array(a) if !a.is_empty() && a.iter().all(Value::is_string));
         if !ok {
-            return Err(Error::key("x5c", "must be a non-empty array of base64 strings"));
+            return Err(Error::key(
+                "x5c",
+                "must be a non-empty array of base64 strings",
+            ));
         }
     }
     for (name, len) in [("x5t", 20), ("x5t#S256", 32)] {

@@ -38,7 +38,8 @@ pub(crate) fn parse(token: &[u8], limits: &Limits) -> Result<RawJws> {
 
 /// Joins the segments; `payload` is already in its final form (base64url, raw, or empty).
 pub(crate) fn serialize(protected_b64: &str, payload: &str, signature: &[u8]) -> String {
-    let mut out = String::with_capacity(protected_b64.len() + payload.len() + signature.len() * 4 / 3 + 4);
+    let mut out =
+        String::with_capacity(protected_b64.len() + payload.len() + signature.len() * 4 / 3 + 4);
     out.push_str(protected_b64);
     out.push('.');
     out.push_str(payload);

@@ -29,7 +29,10 @@ pub(crate) fn take_payload(map: &mut Map<String, Value>) -> Result<Option<String
 /// One `{protected, header, signature}` object. Unknown members are refused: a JWS JSON object
 /// that carries extra top-level members (a `signatures` array next to a `signature`, say) is a
 /// polyglot that different parsers read differently (CVE-2022-39227 class).
-pub(crate) fn signature_object(mut map: Map<String, Value>, limits: &Limits) -> Result<RawSignature> {
+pub(crate) fn signature_object(
+    mut map: Map<String, Value>,
+    limits: &Limits,
+) -> Result<RawSignature> {
     // RFC 7515 lets a JSON JWS omit the protected header (RFC 7520 §4.7 does); the signing input
     // then starts with an empty segment. `alg` is still bound by the verifier's allowlist.
     let protected_b64 = match map.remove("protected") {

@@ -38,7 +38,10 @@ pub(crate) fn parse(mut map: Map<String, Value>, limits: &Limits) -> Result<RawJ
     })
 }
 
-pub(crate) fn serialize(payload: Option<&str>, signatures: &[(String, Option<Header>, Vec<u8>)]) -> String {
+pub(crate) fn serialize(
+    payload: Option<&str>,
+    signatures: &[(String, Option<Header>, Vec<u8>)],
+) -> String {
     let mut m = Map::new();
     if let Some(p) = payload {
         m.insert("payload".into(), p.into());

@@ -134,7 +134,10 @@ pub(crate) fn check(
     if let Some(u) = unprotected {
         // RFC 7515 §7.2.1: the two headers must be disjoint.
         if let Some(name) = u.members.keys().find(|n| protected.contains(n)) {
-            return Err(Error::header(name, "in both the protected and unprotected header"));
+            return Err(Error::header(
+                name,
+                "in both the protected and unprotected header",
+            ));
         }
         for name in ["crit", "b64"] {
             if u.contains(name) {
@@ -142,7 +145,11 @@ pub(crate) fn check(
             }
         }
     }
-    let lookup = |name: &str| protected.get(name).or_else(|| unprotected.and_then(|u| u.get(name)));
+    let lookup = |name: &str| {
+        protected
+            .get(name)
+            .or_else(|| unprotected.and_then(|u| u.get(name)))
+    };
 
     for name in ["kid", "typ", "cty", "jku", "x5u", "x5t", "x5t#S256"] {
         if lookup(name).is_some_and(|v| !v.is_string()) {
@@ -152,7 +159,8 @@ pub(crate) fn check(
     if lookup("jwk").is_some_and(|v| !v.is_object()) {
         return Err(Error::header("jwk", "must be an object"));
     }
-    if lookup("x5c").is_some_and(|v| !matches!(v, Value::Array(a) if a.iter().all(Value::is_string)))
+    if lookup("x5c")
+        .is_some_and(|v| !matches!(v, Value::Array(a) if a.iter().all(Value::is_string)))
     {
         return Err(Error::header("x5c", "must be an array of strings"));
     }
@@ -223,7 +231,9 @@ fn check_crit<'h>(
             return Err(Error::Crit(format!("{name:?} listed twice")));
         }
         if RFC7515_NAMES.contains(&name) {
-            return Err(Error::Crit(format!("{name:?} is defined by RFC 7515 and must not be listed")));
+            return Err(Error::Crit(format!(
+                "{name:?} is defined by RFC 7515 and must not be listed"
+            )));
         }
         if name != "b64" && !rules.crit.iter().any(|c| c == name) {
             return Err(Error::Crit(format!("{name:?} is not understood")));

@@ -11,13 +11,18 @@ pub(crate) fn sign(key: &Jwk, alg: JwsAlgorithm, input: &[u8]) -> Result<Vec<u8>
         (Material::RsaPrivate(k), Some(padding)) => k.sign(padding, alg.hash(), input),
         (Material::EcPrivate(k), None) => k.sign(input),
         (Material::Ed25519Private(k), None) => Ok(k.sign(input)),
-        _ => Err(Error::KeyMismatch(format!("{alg} cannot sign with this key"))),
+        _ => Err(Error::KeyMismatch(format!(
+            "{alg} cannot sign with this key"
+        ))),
     }
 }
 
 /// Verifies `sig` over `input`. False for any mismatch between key and algorithm.
 pub(crate) fn verify(key: &Jwk, alg: JwsAlgorithm, input: &[u8], sig: &[u8]) -> bool {
-    if key.check_jws(alg, crate::jwk::KeyOperation::Verify).is_err() {
+    if key
+        .check_jws(alg, crate::jwk::KeyOperation::Verify)
+        .is_err()
+    {
         return false;
     }
     if let Material::Oct(k) = &key.material {

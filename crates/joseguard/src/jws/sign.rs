@@ -87,15 +87,21 @@ impl<'a> JwsBuilder<'a> {
     pub fn compact(&self) -> Result<String> {
         let (payload_segment, mut sigs) = self.sign_all()?;
         if sigs.len() != 1 {
-            return Err(Error::Config("the compact serialization has exactly one signature".into()));
+            return Err(Error::Config(
+                "the compact serialization has exactly one signature".into(),
+            ));
         }
         let (protected, unprotected, sig) = sigs.remove(0);
         if unprotected.is_some_and(|h| !h.is_empty()) {
-            return Err(Error::Config("the compact serialization has no unprotected header".into()));
+            return Err(Error::Config(
+                "the compact serialization has no unprotected header".into(),
+            ));
         }
         if !self.b64 && !self.detached && payload_segment.contains('.') {
             // RFC 7797 §5.2: a '.' would split the compact form.
-            return Err(Error::Config("an unencoded compact payload must not contain '.'".into()));
+            return Err(Error::Config(
+                "an unencoded compact payload must not contain '.'".into(),
+            ));
         }
         let payload = if self.detached { "" } else { &payload_segment };
         Ok(compact::serialize(&protected, payload, &sig))
@@ -105,11 +111,18 @@ impl<'a> JwsBuilder<'a> {
     pub fn flattened(&self) -> Result<String> {
         let (payload_segment, mut sigs) = self.sign_all()?;
         if sigs.len() != 1 {
-            return Err(Error::Config("the flattened serialization has exactly one signature".into()));
+            return Err(Error::Config(
+                "the flattened serialization has exactly one signature".into(),
+            ));
         }
         let (protected, unprotected, sig) = sigs.remove(0);
         let payload = (!self.detached).then_some(payload_segment.as_str());
-        Ok(flattened::serialize(payload, &protected, unprotected.as_ref(), &sig))
+        Ok(flattened::serialize(
+            payload,
+            &protected,
+            unprotected.as_ref(),
+            &sig,
+        ))
     }
 
     /// The general JSON serialization, with one entry per signer.
@@ -129,7 +142,9 @@ impl<'a> JwsBuilder<'a> {
             b64::encode(self.payload)
         } else {
             String::from_utf8(self.payload.to_vec()).map_err(|_| {
-                Error::Config("an unencoded (b64: false) payload must be UTF-8 to travel in JOSE".into())
+                Error::Config(
+                    "an unencoded (b64: false) payload must be UTF-8 to travel in JOSE".into(),
+                )
             })?
         };
         let mut out = Vec::with_capacity(self.signers.len());

@@ -67,7 +67,9 @@ impl VerifyPolicy {
         algs.sort();
         algs.dedup();
         if algs.is_empty() {
-            return Err(Error::Config("the allowed algorithm list must not be empty".into()));
+            return Err(Error::Config(
+                "the allowed algorithm list must not be empty".into(),
+            ));
         }
         Ok(VerifyPolicy {
             algorithms: algs,
@@ -91,8 +93,12 @@ impl VerifyPolicy {
     /// Declares private (unregistered) header names the caller accepts. By default a header with
     /// an unregistered name is rejected, as Authlib/joserfc do, so that a token cannot carry
     /// parameters nobody checks; see [`header::REGISTERED_HEADER_NAMES`](super::REGISTERED_HEADER_NAMES).
-    pub fn allow_private_headers(mut self, names: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.private_headers.extend(names.into_iter().map(Into::into));
+    pub fn allow_private_headers(
+        mut self,
+        names: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.private_headers
+            .extend(names.into_iter().map(Into::into));
         self
     }
 
@@ -303,7 +309,9 @@ impl Verifier {
     pub fn verify(&self, token: &[u8]) -> Result<Verified> {
         let raw = self.parse(token)?;
         let Some(segment) = raw.payload.clone() else {
-            return Err(Error::Malformed("payload is detached; use verify_detached".into()));
+            return Err(Error::Malformed(
+                "payload is detached; use verify_detached".into(),
+            ));
         };
         self.verify_raw(raw, PayloadSource::Token(segment))
     }
@@ -313,7 +321,9 @@ impl Verifier {
     pub fn verify_detached(&self, token: &[u8], payload: &[u8]) -> Result<Verified> {
         let raw = self.parse(token)?;
         if raw.payload.as_deref().is_some_and(|p| !p.is_empty()) {
-            return Err(Error::Malformed("token carries a payload; it is not detached".into()));
+            return Err(Error::Malformed(
+                "token carries a payload; it is not detached".into(),
+            ));
         }
         self.verify_raw(raw, PayloadSource::Detached(payload))
     }
@@ -339,7 +349,10 @@ impl Verifier {
             .iter()
             .map(|s| header::check(&s.protected, s.unprotected.as_ref(), &rules))
             .collect();
-        let b64_values: Vec<bool> = checked.iter().filter_map(|c| c.as_ref().ok().map(|c| c.1)).collect();
+        let b64_values: Vec<bool> = checked
+            .iter()
+            .filter_map(|c| c.as_ref().ok().map(|c| c.1))
+            .collect();
         if b64_values.windows(2).any(|w| w[0] != w[1]) {
             return Err(Error::Crit("signatures disagree on b64".into()));
         }
@@ -401,7 +414,9 @@ impl Verifier {
                 Some(kid) => set.by_kid(kid).cloned().collect(),
                 None => set.keys().to_vec(),
             },
-            Keys::Resolver(r) => r.resolve(&sig.protected, sig.unprotected.as_ref(), alg, payload)?,
+            Keys::Resolver(r) => {
+                r.resolve(&sig.protected, sig.unprotected.as_ref(), alg, payload)?
+            }
         };
         let mut usable = Vec::new();
         let mut mismatch = None;
