@@ -88,6 +88,14 @@ pub enum Error {
     PrivateKeyRequired,
     /// A signature did not verify.
     SignatureInvalid,
+    /// A JWE did not decrypt. Deliberately one error for every cause (wrong key, bad tag, bad
+    /// padding, bad wrapped key) so that failures cannot serve as an oracle.
+    DecryptionFailed,
+    /// The content-encryption algorithm (`enc`) is not in the caller's allowlist.
+    EncNotAllowed {
+        /// The `enc` the token asked for.
+        enc: String,
+    },
     /// Verification of a JWS with several signatures did not meet the caller's requirement.
     SignaturesInsufficient {
         /// How many signatures verified.
@@ -135,6 +143,8 @@ impl fmt::Display for Error {
             Error::InvalidKey { member, reason } => write!(f, "invalid key: {member}: {reason}"),
             Error::PrivateKeyRequired => f.write_str("private key required"),
             Error::SignatureInvalid => f.write_str("signature invalid"),
+            Error::DecryptionFailed => f.write_str("decryption failed"),
+            Error::EncNotAllowed { enc } => write!(f, "enc not allowed: {enc}"),
             Error::SignaturesInsufficient { verified, total } => {
                 write!(f, "{verified} of {total} signatures verified")
             }

@@ -285,3 +285,220 @@ mod tests {
         ));
     }
 }
+
+/// A JWE key-management algorithm (`alg` of RFC 7516 §4.1.1, RFC 7518 §4).
+///
+/// `A192KW`, `ECDH-ES+A192KW` and `PBES2-HS384+A192KW` need AES-192 key wrap, which the crypto
+/// backend (aws-lc-rs) does not offer; they parse to [`Error::AlgUnsupported`] with that reason
+/// rather than being implemented by hand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[allow(missing_docs, non_camel_case_types)] // the variants are the registry's names
+pub enum KeyManagementAlgorithm {
+    Dir,
+    RsaOaep,
+    RsaOaep256,
+    RsaOaep384,
+    RsaOaep512,
+    /// RSAES-PKCS1-v1_5: refused unless the caller enables it (padding oracles, RFC 7516 §11.5).
+    Rsa1_5,
+    A128KW,
+    A256KW,
+    A128GCMKW,
+    A192GCMKW,
+    A256GCMKW,
+    EcdhEs,
+    EcdhEsA128KW,
+    EcdhEsA256KW,
+    /// Password-based: refused unless the caller enables it.
+    Pbes2Hs256A128KW,
+    /// Password-based: refused unless the caller enables it.
+    Pbes2Hs512A256KW,
+}
+
+/// Every key-management algorithm joseguard implements.
+pub const ALL_KEY_MANAGEMENT_ALGORITHMS: [KeyManagementAlgorithm; 16] = {
+    use KeyManagementAlgorithm::*;
+    [
+        Dir,
+        RsaOaep,
+        RsaOaep256,
+        RsaOaep384,
+        RsaOaep512,
+        Rsa1_5,
+        A128KW,
+        A256KW,
+        A128GCMKW,
+        A192GCMKW,
+        A256GCMKW,
+        EcdhEs,
+        EcdhEsA128KW,
+        EcdhEsA256KW,
+        Pbes2Hs256A128KW,
+        Pbes2Hs512A256KW,
+    ]
+};
+
+/// Registry names the backend cannot serve (no AES-192 key wrap in aws-lc-rs).
+const BACKEND_LACKS: [&str; 3] = ["A192KW", "ECDH-ES+A192KW", "PBES2-HS384+A192KW"];
+
+impl KeyManagementAlgorithm {
+    /// The registry name.
+    pub fn name(self) -> &'static str {
+        use KeyManagementAlgorithm::*;
+        match self {
+            Dir => "dir",
+            RsaOaep => "RSA-OAEP",
+            RsaOaep256 => "RSA-OAEP-256",
+            RsaOaep384 => "RSA-OAEP-384",
+            RsaOaep512 => "RSA-OAEP-512",
+            Rsa1_5 => "RSA1_5",
+            A128KW => "A128KW",
+            A256KW => "A256KW",
+            A128GCMKW => "A128GCMKW",
+            A192GCMKW => "A192GCMKW",
+            A256GCMKW => "A256GCMKW",
+            EcdhEs => "ECDH-ES",
+            EcdhEsA128KW => "ECDH-ES+A128KW",
+            EcdhEsA256KW => "ECDH-ES+A256KW",
+            Pbes2Hs256A128KW => "PBES2-HS256+A128KW",
+            Pbes2Hs512A256KW => "PBES2-HS512+A256KW",
+        }
+    }
+
+    /// Length in bytes of the AES key-wrap key this algorithm ends with, if it wraps.
+    pub fn wrap_key_len(self) -> Option<usize> {
+        use KeyManagementAlgorithm::*;
+        match self {
+            A128KW | EcdhEsA128KW | Pbes2Hs256A128KW | A128GCMKW => Some(16),
+            A192GCMKW => Some(24),
+            A256KW | EcdhEsA256KW | Pbes2Hs512A256KW | A256GCMKW => Some(32),
+            _ => None,
+        }
+    }
+
+    /// True for the algorithms that must be enabled explicitly (RSA1_5, PBES2).
+    pub fn needs_explicit_enable(self) -> bool {
+        matches!(
+            self,
+            KeyManagementAlgorithm::Rsa1_5
+                | KeyManagementAlgorithm::Pbes2Hs256A128KW
+                | KeyManagementAlgorithm::Pbes2Hs512A256KW
+        )
+    }
+}
+
+impl FromStr for KeyManagementAlgorithm {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        if s.eq_ignore_ascii_case("none") {
+            return Err(Error::AlgNone);
+        }
+        if BACKEND_LACKS.contains(&s) {
+            return Err(Error::AlgUnsupported {
+                alg: format!("{s} (the crypto backend has no AES-192 key wrap)"),
+            });
+        }
+        ALL_KEY_MANAGEMENT_ALGORITHMS
+            .iter()
+            .copied()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| Error::AlgUnsupported { alg: s.to_owned() })
+    }
+}
+
+impl fmt::Display for KeyManagementAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A JWE content-encryption algorithm (`enc`, RFC 7518 §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[allow(missing_docs, non_camel_case_types)]
+pub enum ContentEncryption {
+    A128CbcHs256,
+    A192CbcHs384,
+    A256CbcHs512,
+    A128Gcm,
+    A192Gcm,
+    A256Gcm,
+}
+
+/// Every content-encryption algorithm.
+pub const ALL_CONTENT_ENCRYPTIONS: [ContentEncryption; 6] = [
+    ContentEncryption::A128CbcHs256,
+    ContentEncryption::A192CbcHs384,
+    ContentEncryption::A256CbcHs512,
+    ContentEncryption::A128Gcm,
+    ContentEncryption::A192Gcm,
+    ContentEncryption::A256Gcm,
+];
+
+impl ContentEncryption {
+    /// The registry name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ContentEncryption::A128CbcHs256 => "A128CBC-HS256",
+            ContentEncryption::A192CbcHs384 => "A192CBC-HS384",
+            ContentEncryption::A256CbcHs512 => "A256CBC-HS512",
+            ContentEncryption::A128Gcm => "A128GCM",
+            ContentEncryption::A192Gcm => "A192GCM",
+            ContentEncryption::A256Gcm => "A256GCM",
+        }
+    }
+
+    /// The content-encryption key length in bytes.
+    pub fn key_len(self) -> usize {
+        match self {
+            ContentEncryption::A128Gcm => 16,
+            ContentEncryption::A192Gcm => 24,
+            ContentEncryption::A256Gcm | ContentEncryption::A128CbcHs256 => 32,
+            ContentEncryption::A192CbcHs384 => 48,
+            ContentEncryption::A256CbcHs512 => 64,
+        }
+    }
+
+    /// The IV length in bytes.
+    pub fn iv_len(self) -> usize {
+        if self.is_gcm() {
+            12
+        } else {
+            16
+        }
+    }
+
+    /// The authentication tag length in bytes.
+    pub fn tag_len(self) -> usize {
+        match self {
+            ContentEncryption::A128CbcHs256 => 16,
+            ContentEncryption::A192CbcHs384 => 24,
+            ContentEncryption::A256CbcHs512 => 32,
+            _ => 16,
+        }
+    }
+
+    /// True for AES-GCM.
+    pub fn is_gcm(self) -> bool {
+        matches!(
+            self,
+            ContentEncryption::A128Gcm | ContentEncryption::A192Gcm | ContentEncryption::A256Gcm
+        )
+    }
+}
+
+impl FromStr for ContentEncryption {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        ALL_CONTENT_ENCRYPTIONS
+            .iter()
+            .copied()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| Error::AlgUnsupported { alg: s.to_owned() })
+    }
+}
+
+impl fmt::Display for ContentEncryption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

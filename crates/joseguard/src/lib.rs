@@ -41,8 +41,10 @@
 pub mod b64;
 mod crypto;
 pub mod error;
+pub mod header;
 pub mod json;
 pub mod jwa;
+pub mod jwe;
 pub mod jwk;
 pub mod jws;
 

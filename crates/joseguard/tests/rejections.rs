@@ -576,7 +576,10 @@ fn crit_rules() {
     for (header, needle) in [
         (r#"{"alg":"HS256","crit":"exp","exp":1}"#, "array"),
         (r#"{"alg":"HS256","crit":[]}"#, "empty"),
-        (r#"{"alg":"HS256","crit":["alg"]}"#, "defined by RFC 7515"),
+        (
+            r#"{"alg":"HS256","crit":["alg"]}"#,
+            "defined by the specification",
+        ),
         (
             r#"{"alg":"HS256","crit":["exp"],"exp":1}"#,
             "not understood",

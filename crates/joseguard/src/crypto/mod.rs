@@ -4,15 +4,18 @@
 //! Each key type is built once (parsing and validating the key) and then reused: verification keys
 //! hold the backend's parsed form, so no operation re-parses key material.
 
+pub(crate) mod aes;
 mod ec;
+pub(crate) mod ecdh;
 mod hmac;
+pub(crate) mod kdf;
 mod okp;
 mod rsa;
 
 pub(crate) use ec::{EcPrivateKey, EcPublicKey};
 pub(crate) use hmac::HmacKey;
 pub(crate) use okp::{Ed25519PrivateKey, Ed25519PublicKey, X25519PrivateKey, X25519PublicKey};
-pub(crate) use rsa::{RsaComponents, RsaPrivateKey, RsaPublicKey};
+pub(crate) use rsa::{RsaComponents, RsaEncryption, RsaPrivateKey, RsaPublicKey};
 
 use aws_lc_rs::digest;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};

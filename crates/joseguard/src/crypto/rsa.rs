@@ -2,9 +2,15 @@
 
 use std::sync::OnceLock;
 
+use aws_lc_rs::encoding::PublicKeyX509Der;
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::rsa::{KeyPair, KeyPairComponents, KeySize, PublicKeyComponents};
+use aws_lc_rs::rsa::{
+    KeyPair, KeyPairComponents, KeySize, OaepAlgorithm, OaepPrivateDecryptingKey,
+    OaepPublicEncryptingKey, Pkcs1PrivateDecryptingKey, Pkcs1PublicEncryptingKey,
+    PrivateDecryptingKey, PublicEncryptingKey, PublicKeyComponents, OAEP_SHA1_MGF1SHA1,
+    OAEP_SHA256_MGF1SHA256, OAEP_SHA384_MGF1SHA384, OAEP_SHA512_MGF1SHA512,
+};
 use aws_lc_rs::signature::{self, ParsedPublicKey, RsaEncoding, RsaParameters};
 use zeroize::Zeroizing;
 
@@ -54,11 +60,35 @@ fn unsigned(bytes: &[u8]) -> &[u8] {
     &bytes[first..]
 }
 
-/// An RSA public key; the backend's parsed key for each padding × hash is built on first use.
+/// RSA encryption schemes of JWE (RFC 7518 §4.2, §4.3; RSA-OAEP-384/512 from the registry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RsaEncryption {
+    Pkcs1v15,
+    OaepSha1,
+    OaepSha256,
+    OaepSha384,
+    OaepSha512,
+}
+
+impl RsaEncryption {
+    fn oaep(self) -> Option<&'static OaepAlgorithm> {
+        match self {
+            RsaEncryption::Pkcs1v15 => None,
+            RsaEncryption::OaepSha1 => Some(&OAEP_SHA1_MGF1SHA1),
+            RsaEncryption::OaepSha256 => Some(&OAEP_SHA256_MGF1SHA256),
+            RsaEncryption::OaepSha384 => Some(&OAEP_SHA384_MGF1SHA384),
+            RsaEncryption::OaepSha512 => Some(&OAEP_SHA512_MGF1SHA512),
+        }
+    }
+}
+
+/// An RSA public key; the backend's parsed keys (per padding × hash, and for encryption) are
+/// built on first use.
 pub(crate) struct RsaPublicKey {
     n: Vec<u8>,
     e: Vec<u8>,
     parsed: [OnceLock<std::result::Result<ParsedPublicKey, ()>>; 6],
+    encrypting: OnceLock<std::result::Result<PublicEncryptingKey, ()>>,
 }
 
 impl Clone for RsaPublicKey {
@@ -67,6 +97,7 @@ impl Clone for RsaPublicKey {
             n: self.n.clone(),
             e: self.e.clone(),
             parsed: Default::default(),
+            encrypting: OnceLock::new(),
         }
     }
 }
@@ -91,7 +122,44 @@ impl RsaPublicKey {
             n: n.to_vec(),
             e: e.to_vec(),
             parsed: Default::default(),
+            encrypting: OnceLock::new(),
         })
+    }
+
+    /// Encrypts a content-encryption key.
+    pub(crate) fn encrypt(&self, scheme: RsaEncryption, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let key = self
+            .encrypting
+            .get_or_init(|| {
+                let parsed = PublicKeyComponents {
+                    n: &self.n[..],
+                    e: &self.e[..],
+                }
+                .to_parsed_public_key(&signature::RSA_PKCS1_2048_8192_SHA256)
+                .map_err(|_| ())?;
+                let spki: PublicKeyX509Der = parsed.as_der().map_err(|_| ())?;
+                PublicEncryptingKey::from_der(spki.as_ref()).map_err(|_| ())
+            })
+            .as_ref()
+            .map_err(|()| {
+                Error::KeyMismatch("RSA key unusable for encryption (below 2048 bits?)".into())
+            })?;
+        let fail = |_| Error::Crypto("RSA encryption failed");
+        let mut out = vec![0u8; key.key_size_bytes()];
+        let len = match scheme.oaep() {
+            Some(alg) => OaepPublicEncryptingKey::new(key.clone())
+                .map_err(fail)?
+                .encrypt(alg, plaintext, &mut out, None)
+                .map_err(fail)?
+                .len(),
+            None => Pkcs1PublicEncryptingKey::new(key.clone())
+                .map_err(fail)?
+                .encrypt(plaintext, &mut out)
+                .map_err(fail)?
+                .len(),
+        };
+        out.truncate(len);
+        Ok(out)
     }
 
     pub(crate) fn n(&self) -> &[u8] {
@@ -142,6 +210,7 @@ pub(crate) struct RsaPrivateKey {
     components: RsaComponents,
     key_pair: KeyPair,
     public: RsaPublicKey,
+    decrypting: OnceLock<std::result::Result<PrivateDecryptingKey, ()>>,
 }
 
 impl RsaPrivateKey {
@@ -169,6 +238,7 @@ impl RsaPrivateKey {
             components: c,
             key_pair,
             public,
+            decrypting: OnceLock::new(),
         })
     }
 
@@ -213,5 +283,40 @@ impl RsaPrivateKey {
             )
             .map_err(|_| Error::Crypto("RSA signing failed"))?;
         Ok(sig)
+    }
+
+    /// Decrypts an encrypted key. Every failure is the same [`Error::DecryptionFailed`].
+    pub(crate) fn decrypt(
+        &self,
+        scheme: RsaEncryption,
+        ciphertext: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let key = self
+            .decrypting
+            .get_or_init(|| {
+                let der: Pkcs8V1Der = self.key_pair.as_der().map_err(|_| ())?;
+                PrivateDecryptingKey::from_pkcs8(der.as_ref()).map_err(|_| ())
+            })
+            .as_ref()
+            .map_err(|()| Error::Crypto("RSA key unusable for decryption"))?;
+        let fail = |_| Error::DecryptionFailed;
+        if ciphertext.len() != key.key_size_bytes() {
+            return Err(Error::DecryptionFailed);
+        }
+        let mut out = Zeroizing::new(vec![0u8; key.key_size_bytes()]);
+        let len = match scheme.oaep() {
+            Some(alg) => OaepPrivateDecryptingKey::new(key.clone())
+                .map_err(fail)?
+                .decrypt(alg, ciphertext, &mut out, None)
+                .map_err(fail)?
+                .len(),
+            None => Pkcs1PrivateDecryptingKey::new(key.clone())
+                .map_err(fail)?
+                .decrypt(ciphertext, &mut out)
+                .map_err(fail)?
+                .len(),
+        };
+        out.truncate(len);
+        Ok(out)
     }
 }

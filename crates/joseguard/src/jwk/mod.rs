@@ -370,6 +370,13 @@ impl Jwk {
         }
     }
 
+    /// A public EC key from a SEC1 point (validated to be on the curve).
+    pub(crate) fn from_ec_point(curve: EcCurve, point: &[u8]) -> Result<Jwk> {
+        Ok(Jwk::from_material(Material::EcPublic(
+            EcPublicKey::from_sec1(curve, point)?,
+        )))
+    }
+
     pub(crate) fn from_material(material: Material) -> Jwk {
         Jwk {
             material,

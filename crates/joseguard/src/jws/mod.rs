@@ -18,7 +18,8 @@ mod primitive;
 mod sign;
 mod verify;
 
-pub use header::{Header, REGISTERED_HEADER_NAMES};
+pub use crate::header::Header;
+pub use header::REGISTERED_HEADER_NAMES;
 pub use sign::JwsBuilder;
 pub use verify::{
     KeyResolver, Keys, Limits, SignatureOutcome, SignatureRequirement, Verified, Verifier,

@@ -1,0 +1,97 @@
+//! JSON Web Encryption (RFC 7516) with every key-management and content-encryption algorithm of
+//! RFC 7518 that the backend offers, in all three serializations, and nested JWTs.
+//!
+//! - Encrypt with [`JweBuilder`]: plaintext, `enc`, one or more recipients (each its own `alg` and
+//!   key), then [`JweBuilder::compact`], [`JweBuilder::flattened`] or [`JweBuilder::general`].
+//! - Decrypt with a [`Decrypter`]: a [`DecryptPolicy`] (allowed `alg` and `enc` values, limits)
+//!   and the recipient's keys. The result says which recipient and key were used.
+//! - [`nested`] signs then encrypts, and decrypts then verifies, a JWT in one call.
+//!
+//! Failures to decrypt are one error, [`Error::DecryptionFailed`], whatever the cause (bad tag,
+//! bad padding, bad wrapped key, wrong key), so they cannot be used as an oracle.
+
+mod compact;
+mod content;
+mod decrypt;
+mod encrypt;
+mod header;
+mod json;
+mod keymgmt;
+pub mod nested;
+mod zip;
+
+pub use crate::header::Header;
+pub use crate::jws::Serialization;
+pub use decrypt::{DecryptPolicy, Decrypted, Decrypter, DecryptionKeys, JweLimits};
+pub use encrypt::JweBuilder;
+pub use header::REGISTERED_JWE_HEADER_NAMES;
+pub use keymgmt::PBES2_DEFAULT_ITERATIONS;
+
+use crate::b64;
+use crate::error::{Error, Result};
+
+pub(crate) struct RawRecipient {
+    pub header: Option<Header>,
+    pub encrypted_key: Vec<u8>,
+}
+
+/// A parsed JWE, before decryption.
+pub(crate) struct RawJwe {
+    pub serialization: Serialization,
+    pub protected_b64: String,
+    pub protected: Header,
+    pub unprotected: Option<Header>,
+    pub recipients: Vec<RawRecipient>,
+    pub aad_b64: Option<String>,
+    pub iv: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+    pub tag: Vec<u8>,
+}
+
+impl RawJwe {
+    /// The Additional Authenticated Data of RFC 7516 §5.1 step 14.
+    pub(crate) fn aad(&self) -> Vec<u8> {
+        aad(&self.protected_b64, self.aad_b64.as_deref())
+    }
+}
+
+pub(crate) fn aad(protected_b64: &str, aad_b64: Option<&str>) -> Vec<u8> {
+    let mut out = protected_b64.as_bytes().to_vec();
+    if let Some(a) = aad_b64 {
+        out.push(b'.');
+        out.extend_from_slice(a.as_bytes());
+    }
+    out
+}
+
+pub(crate) fn parse(token: &[u8], limits: &JweLimits) -> Result<RawJwe> {
+    if token.len() > limits.max_token_bytes {
+        return Err(Error::TooLarge {
+            what: "token",
+            limit: limits.max_token_bytes,
+        });
+    }
+    match token.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => json::parse(crate::json::parse_object(token, "JWE JSON")?, limits),
+        _ => compact::parse(token, limits),
+    }
+}
+
+fn decode_protected(segment: &str, limits: &JweLimits) -> Result<Header> {
+    if segment.len() > limits.max_header_bytes {
+        return Err(Error::TooLarge {
+            what: "protected header",
+            limit: limits.max_header_bytes,
+        });
+    }
+    let bytes = b64::decode(segment, "protected header")?;
+    Header::from_json(std::str::from_utf8(&bytes).map_err(|_| Error::Json {
+        part: "protected header",
+        detail: "not UTF-8".into(),
+    })?)
+}
+
+/// The protected header of a JWE, unverified and undecrypted (to route by `kid` or `iss`).
+pub fn peek_header(token: &[u8]) -> Result<Header> {
+    Ok(parse(token, &JweLimits::default())?.protected)
+}

@@ -1,0 +1,61 @@
+//! Nested JWTs (RFC 7519 §5.2, §11.2): a JWS inside a JWE with `cty: "JWT"`, as OpenID Connect
+//! uses for encrypted ID tokens and userinfo responses.
+//!
+//! Decryption alone does not say who wrote the content (anyone with the recipient's public key can
+//! encrypt to it), so [`decrypt_then_verify`] always verifies the inner signature.
+
+use super::{Decrypted, Decrypter, JweBuilder};
+use crate::error::{Error, Result};
+use crate::header::Header;
+use crate::jwa::{ContentEncryption, JwsAlgorithm, KeyManagementAlgorithm};
+use crate::jwk::Jwk;
+use crate::jws::{JwsBuilder, Verified, Verifier};
+
+/// Signs `claims` (the JWT payload) with `signer` under `sign_alg` (`typ: "JWT"`), then encrypts
+/// the compact JWS to `recipient` under `alg`/`enc` with `cty: "JWT"`. Returns the compact JWE.
+pub fn sign_then_encrypt(
+    claims: &[u8],
+    signer: &Jwk,
+    sign_alg: JwsAlgorithm,
+    recipient: &Jwk,
+    alg: KeyManagementAlgorithm,
+    enc: ContentEncryption,
+) -> Result<String> {
+    let inner = JwsBuilder::new(claims)
+        .signer(signer, sign_alg, Header::new().with("typ", "JWT"))?
+        .compact()?;
+    JweBuilder::new(inner.as_bytes(), enc)
+        .protected(Header::new().with("cty", "JWT"))
+        .recipient(recipient, alg)?
+        .compact()
+}
+
+/// A decrypted and verified nested JWT.
+#[derive(Debug, Clone)]
+pub struct NestedVerified {
+    /// The outer JWE (its plaintext is the inner compact JWS).
+    pub decrypted: Decrypted,
+    /// The inner JWS; its payload is the JWT claims.
+    pub verified: Verified,
+}
+
+/// Decrypts a JWE whose `cty` is `JWT` and verifies the JWS inside it. A JWE whose content is not
+/// a signed JWT is refused: the inner signature is required.
+pub fn decrypt_then_verify(
+    token: &[u8],
+    decrypter: &Decrypter,
+    verifier: &Verifier,
+) -> Result<NestedVerified> {
+    let decrypted = decrypter.decrypt(token)?;
+    let cty = decrypted.header_member("cty").and_then(|v| v.as_str());
+    if !cty
+        .is_some_and(|c| c.eq_ignore_ascii_case("JWT") || c.eq_ignore_ascii_case("application/jwt"))
+    {
+        return Err(Error::header("cty", "a nested JWT needs cty \"JWT\""));
+    }
+    let verified = verifier.verify(&decrypted.plaintext)?;
+    Ok(NestedVerified {
+        decrypted,
+        verified,
+    })
+}
