@@ -211,6 +211,16 @@ fn pem(label: &'static str, der: &[u8]) -> Result<String> {
     der::pem::encode_string(label, LineEnding::LF, der).map_err(|e| enc("PEM", e))
 }
 
+/// The PEM labels [`Jwk::from_pem`] reads.
+const PEM_LABELS: [&str; 6] = [
+    "PRIVATE KEY",
+    "PUBLIC KEY",
+    "RSA PRIVATE KEY",
+    "RSA PUBLIC KEY",
+    "EC PRIVATE KEY",
+    "CERTIFICATE",
+];
+
 fn first_pem_block(text: &str) -> Result<(String, Zeroizing<Vec<u8>>)> {
     let start = text
         .find("-----BEGIN ")
@@ -220,6 +230,11 @@ fn first_pem_block(text: &str) -> Result<(String, Zeroizing<Vec<u8>>)> {
         .find("-----")
         .ok_or_else(|| Error::Encoding("unterminated PEM header".into()))?;
     let label = &rest[11..11 + label_end];
+    // Name an unsupported label before decoding: the strict RFC 7468 decoder would otherwise
+    // report, say, an `OPENSSH PRIVATE KEY` (70-column lines) as a base64 error.
+    if !PEM_LABELS.contains(&label) {
+        return Err(Error::Encoding(format!("unsupported PEM label {label:?}")));
+    }
     let footer = format!("-----END {label}-----");
     let end = rest
         .find(&footer)
