@@ -88,6 +88,28 @@ pub enum Error {
     PrivateKeyRequired,
     /// A signature did not verify.
     SignatureInvalid,
+    /// The token expired `seconds_ago` seconds ago (beyond the leeway).
+    Expired {
+        /// Seconds since `exp` (not counting the leeway).
+        seconds_ago: u64,
+    },
+    /// The token is not valid yet (`nbf`) for another `seconds` seconds (beyond the leeway).
+    NotYetValid {
+        /// Seconds until `nbf`.
+        seconds: u64,
+    },
+    /// A required claim is absent.
+    ClaimMissing {
+        /// The claim's name.
+        name: String,
+    },
+    /// A claim has the wrong type or a value the validation refuses.
+    ClaimInvalid {
+        /// The claim's name.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A JWE did not decrypt. Deliberately one error for every cause (wrong key, bad tag, bad
     /// padding, bad wrapped key) so that failures cannot serve as an oracle.
     DecryptionFailed,
@@ -144,6 +166,10 @@ impl fmt::Display for Error {
             Error::PrivateKeyRequired => f.write_str("private key required"),
             Error::SignatureInvalid => f.write_str("signature invalid"),
             Error::DecryptionFailed => f.write_str("decryption failed"),
+            Error::Expired { seconds_ago } => write!(f, "token expired {seconds_ago} s ago"),
+            Error::NotYetValid { seconds } => write!(f, "token not valid for another {seconds} s"),
+            Error::ClaimMissing { name } => write!(f, "claim {name:?} missing"),
+            Error::ClaimInvalid { name, reason } => write!(f, "claim {name:?}: {reason}"),
             Error::EncNotAllowed { enc } => write!(f, "enc not allowed: {enc}"),
             Error::SignaturesInsufficient { verified, total } => {
                 write!(f, "{verified} of {total} signatures verified")
@@ -166,6 +192,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     pub(crate) fn header(name: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Header {
+            name: name.into(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn claim(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::ClaimInvalid {
             name: name.into(),
             reason: reason.into(),
         }

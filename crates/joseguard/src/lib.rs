@@ -47,6 +47,7 @@ pub mod jwa;
 pub mod jwe;
 pub mod jwk;
 pub mod jws;
+pub mod jwt;
 
 pub use error::{Error, Result};
 pub use jwa::{EcCurve, JwsAlgorithm, OkpCurve, Sha2};

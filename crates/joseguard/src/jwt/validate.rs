@@ -1,0 +1,245 @@
+//! Claim validation (RFC 7519 §4.1, RFC 8725 §3) and verification of signed JWTs.
+
+use super::claims::Claims;
+use crate::error::{Error, Result};
+use crate::header::Header;
+use crate::jws::{Serialization, Verified, Verifier};
+
+/// What a JWT's claims and `typ` must satisfy. The defaults: `exp` required, 60 s leeway, `nbf`
+/// and `iat` checked, no issuer/audience/subject expectation (set them: a validation without an
+/// expected audience accepts tokens meant for any audience).
+#[derive(Debug, Clone)]
+pub struct Validation {
+    leeway: u64,
+    max_age: Option<u64>,
+    issuers: Vec<String>,
+    audiences: Vec<String>,
+    subject: Option<String>,
+    required: Vec<String>,
+    types: Option<Vec<String>>,
+    require_exp: bool,
+}
+
+impl Default for Validation {
+    fn default() -> Self {
+        Validation {
+            leeway: 60,
+            max_age: None,
+            issuers: Vec::new(),
+            audiences: Vec::new(),
+            subject: None,
+            required: Vec::new(),
+            types: None,
+            require_exp: true,
+        }
+    }
+}
+
+impl Validation {
+    /// The defaults.
+    pub fn new() -> Self {
+        Validation::default()
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds (default 60).
+    pub fn leeway(mut self, seconds: u64) -> Self {
+        self.leeway = seconds;
+        self
+    }
+
+    /// Refuses tokens whose `iat` is older than this (and then requires `iat`).
+    pub fn max_age(mut self, seconds: u64) -> Self {
+        self.max_age = Some(seconds);
+        self
+    }
+
+    /// `iss` must equal this value exactly (call again to accept several issuers).
+    pub fn issuer(mut self, iss: &str) -> Self {
+        self.issuers.push(iss.to_owned());
+        self
+    }
+
+    /// `aud` must contain this value, or another given this way (any-of). Once an audience is
+    /// expected, a token without `aud` fails.
+    pub fn audience(mut self, aud: &str) -> Self {
+        self.audiences.push(aud.to_owned());
+        self
+    }
+
+    /// `sub` must equal this value.
+    pub fn subject(mut self, sub: &str) -> Self {
+        self.subject = Some(sub.to_owned());
+        self
+    }
+
+    /// These claims must be present.
+    pub fn require<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.required.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// The header `typ` must be one of these (compared case-insensitively, with or without the
+    /// `application/` prefix: RFC 7515 §4.1.9), e.g. `["at+jwt"]` (RFC 8725 §3.11).
+    pub fn typ<S: Into<String>>(mut self, types: impl IntoIterator<Item = S>) -> Self {
+        self.types = Some(types.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Accepts tokens without `exp`. Inadvisable: such a token never expires.
+    pub fn dangerous_allow_missing_exp(mut self) -> Self {
+        self.require_exp = false;
+        self
+    }
+
+    /// Checks `header` and the claims in `payload` at time `now` (seconds since the epoch).
+    pub fn validate(&self, header: &Header, payload: &[u8], now: i64) -> Result<Claims> {
+        if let Some(types) = &self.types {
+            let typ = header
+                .typ()
+                .ok_or_else(|| Error::header("typ", "missing"))?;
+            let norm = |t: &str| {
+                let t = t.to_ascii_lowercase();
+                t.strip_prefix("application/")
+                    .map(str::to_owned)
+                    .unwrap_or(t)
+            };
+            if !types.iter().any(|t| norm(t) == norm(typ)) {
+                return Err(Error::header(
+                    "typ",
+                    format!("{typ:?} is not one of {types:?}"),
+                ));
+            }
+        }
+        let claims = Claims::from_json(payload)?;
+        self.check(&claims, now)?;
+        Ok(claims)
+    }
+
+    fn check(&self, c: &Claims, now: i64) -> Result<()> {
+        let leeway = self.leeway as i64;
+        match c.exp {
+            Some(exp) if now >= exp.saturating_add(leeway) => {
+                return Err(Error::Expired {
+                    seconds_ago: (now - exp) as u64,
+                });
+            }
+            None if self.require_exp => return Err(Error::ClaimMissing { name: "exp".into() }),
+            _ => {}
+        }
+        if let Some(nbf) = c.nbf {
+            if now.saturating_add(leeway) < nbf {
+                return Err(Error::NotYetValid {
+                    seconds: (nbf - now) as u64,
+                });
+            }
+        }
+        if let Some(iat) = c.iat {
+            if iat > now.saturating_add(leeway) {
+                return Err(Error::claim(
+                    "iat",
+                    format!("issued {} s in the future", iat - now),
+                ));
+            }
+        }
+        if let Some(max) = self.max_age {
+            let iat = c
+                .iat
+                .ok_or_else(|| Error::ClaimMissing { name: "iat".into() })?;
+            let age = now - iat;
+            if age > max as i64 + leeway {
+                return Err(Error::claim(
+                    "iat",
+                    format!("token is {age} s old, more than {max} s"),
+                ));
+            }
+        }
+        if !self.issuers.is_empty() {
+            let iss = c
+                .iss
+                .as_deref()
+                .ok_or_else(|| Error::ClaimMissing { name: "iss".into() })?;
+            if !self.issuers.iter().any(|i| i == iss) {
+                return Err(Error::claim(
+                    "iss",
+                    format!("{iss:?} is not an accepted issuer"),
+                ));
+            }
+        }
+        if !self.audiences.is_empty() {
+            let aud = c
+                .aud
+                .as_ref()
+                .ok_or_else(|| Error::ClaimMissing { name: "aud".into() })?;
+            if !self.audiences.iter().any(|a| aud.contains(a)) {
+                return Err(Error::claim(
+                    "aud",
+                    format!("{:?} contains no accepted audience", aud.values()),
+                ));
+            }
+        }
+        if let Some(sub) = &self.subject {
+            match c.sub.as_deref() {
+                None => return Err(Error::ClaimMissing { name: "sub".into() }),
+                Some(s) if s != sub => {
+                    return Err(Error::claim("sub", format!("{s:?} is not {sub:?}")))
+                }
+                _ => {}
+            }
+        }
+        if let Some(name) = self
+            .required
+            .iter()
+            .find(|n| !c.all.contains_key(n.as_str()))
+        {
+            return Err(Error::ClaimMissing { name: name.clone() });
+        }
+        Ok(())
+    }
+}
+
+/// A verified JWT.
+#[derive(Debug, Clone)]
+pub struct VerifiedJwt {
+    /// The signature verification result (header, key, raw payload).
+    pub jws: Verified,
+    /// The validated claims.
+    pub claims: Claims,
+}
+
+/// Verifies a JWT: the JWS signature (compact serialization only, as RFC 7519 §7.2 requires)
+/// and then the claims.
+#[derive(Debug, Clone)]
+pub struct JwtVerifier {
+    verifier: Verifier,
+    validation: Validation,
+}
+
+impl JwtVerifier {
+    /// A JWT verifier from a JWS verifier and a claim validation.
+    pub fn new(verifier: Verifier, validation: Validation) -> JwtVerifier {
+        JwtVerifier {
+            verifier,
+            validation,
+        }
+    }
+
+    /// The claim validation.
+    pub fn validation(&self) -> &Validation {
+        &self.validation
+    }
+
+    /// Verifies `token` at time `now` (seconds since the epoch; see [`super::now`]).
+    pub fn verify(&self, token: &[u8], now: i64) -> Result<VerifiedJwt> {
+        if token.first() == Some(&b'{') {
+            return Err(Error::SerializationMismatch {
+                expected: Serialization::Compact.name(),
+                found: "JSON",
+            });
+        }
+        let jws = self.verifier.verify(token)?;
+        let claims = self
+            .validation
+            .validate(jws.protected_header(), &jws.payload, now)?;
+        Ok(VerifiedJwt { jws, claims })
+    }
+}
