@@ -52,8 +52,3 @@ pub mod jwt;
 pub use error::{Error, Result};
 pub use jwa::{EcCurve, JwsAlgorithm, OkpCurve, Sha2};
 pub use jwk::{Jwk, JwkSet, KeyOperation, KeySpec, KeyType};
-
-/// The README's examples, compiled and run as doc tests.
-#[doc = include_str!("../../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

@@ -1,0 +1,324 @@
+//! A JWK Set fetched from a URL: cached, refreshed on key rotation, kept through outages for a
+//! bounded time, then failing closed.
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use joseguard::JwkSet;
+use reqwest::header::{ACCEPT, CACHE_CONTROL};
+use reqwest::{redirect, Client, StatusCode, Url};
+use tokio::time::Instant;
+
+use crate::KeySourceError;
+
+/// How a [`RemoteJwks`] caches and fetches. The defaults suit an OpenID provider's `jwks_uri`.
+#[derive(Debug, Clone)]
+pub struct RemoteConfig {
+    /// How long a fetched set is fresh when the response has no `Cache-Control: max-age`
+    /// (default 10 min).
+    pub default_max_age: Duration,
+    /// Lower bound applied to `Cache-Control: max-age` (default 30 s): a server cannot make us
+    /// fetch on every request.
+    pub min_max_age: Duration,
+    /// Upper bound applied to `Cache-Control: max-age` (default 24 h): a server cannot pin keys
+    /// for days.
+    pub max_max_age: Duration,
+    /// Least time between two fetches triggered by unknown `kid`s or after a failure
+    /// (default 30 s).
+    pub cooldown: Duration,
+    /// Whole-request timeout (default 5 s).
+    pub timeout: Duration,
+    /// Largest response body accepted (default 512 KiB).
+    pub max_body_bytes: usize,
+    /// How long past its freshness the last good set is still served while refreshing fails
+    /// (default 1 h). After that the source fails closed.
+    pub stale_if_error: Duration,
+}
+
+impl Default for RemoteConfig {
+    fn default() -> Self {
+        RemoteConfig {
+            default_max_age: Duration::from_secs(600),
+            min_max_age: Duration::from_secs(30),
+            max_max_age: Duration::from_secs(86_400),
+            cooldown: Duration::from_secs(30),
+            timeout: Duration::from_secs(5),
+            max_body_bytes: 512 << 10,
+            stale_if_error: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// Counters a server can export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Fetch attempts.
+    pub fetches: u64,
+    /// Failed fetch attempts.
+    pub failures: u64,
+    /// Lookups answered from a fresh set that had the `kid` (or no `kid` was asked).
+    pub hits: u64,
+    /// Lookups that found the set stale, absent, or without the `kid`.
+    pub misses: u64,
+    /// Age of the set being served.
+    pub age: Option<Duration>,
+    /// Number of keys in the set being served.
+    pub keys: usize,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    set: Option<Arc<JwkSet>>,
+    fetched_at: Option<Instant>,
+    fresh_until: Option<Instant>,
+    last_attempt: Option<Instant>,
+    last_error: Option<KeySourceError>,
+    /// Bumped after every fetch attempt; lets waiters of a single flight see it happened.
+    generation: u64,
+}
+
+/// A JWK Set URL. `https` is required, except `http` to a loopback address (local test servers
+/// and sidecars). Redirects are not followed: a `jwks_uri` that moves must be reconfigured.
+#[derive(Debug)]
+pub struct RemoteJwks {
+    url: Url,
+    config: RemoteConfig,
+    client: Client,
+    state: Mutex<State>,
+    fetch_lock: tokio::sync::Mutex<()>,
+    fetches: AtomicU64,
+    failures: AtomicU64,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host_str() {
+        Some("localhost") => true,
+        Some(h) => h
+            .trim_matches(['[', ']'])
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    }
+}
+
+fn max_age(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let cc = headers.get(CACHE_CONTROL)?.to_str().ok()?;
+    let mut age = None;
+    for directive in cc.split(',').map(str::trim) {
+        let lower = directive.to_ascii_lowercase();
+        if lower == "no-store" || lower == "no-cache" {
+            return Some(Duration::ZERO);
+        }
+        if let Some(v) = lower.strip_prefix("max-age=") {
+            age = v
+                .trim_matches('"')
+                .parse::<u64>()
+                .ok()
+                .map(Duration::from_secs);
+        }
+    }
+    age
+}
+
+impl RemoteJwks {
+    /// A source for `url`; nothing is fetched until keys are first asked for.
+    pub fn new(url: &str, config: RemoteConfig) -> Result<Self, KeySourceError> {
+        let url = Url::parse(url).map_err(|e| KeySourceError::Config(format!("{url:?}: {e}")))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) => {}
+            s => {
+                return Err(KeySourceError::Config(format!(
+                    "JWK Set URL must be https (http only to loopback), not {s}://"
+                )))
+            }
+        }
+        let client = Client::builder()
+            .timeout(config.timeout)
+            .redirect(redirect::Policy::none())
+            .user_agent(concat!("joseguard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| KeySourceError::Config(e.to_string()))?;
+        Ok(RemoteJwks {
+            url,
+            config,
+            client,
+            state: Mutex::new(State::default()),
+            fetch_lock: tokio::sync::Mutex::new(()),
+            fetches: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        })
+    }
+
+    /// The URL.
+    pub fn url(&self) -> &str {
+        self.url.as_str()
+    }
+
+    /// The counters and the served set's age.
+    pub fn stats(&self) -> Stats {
+        let st = self.state.lock().expect("lock poisoned");
+        Stats {
+            fetches: self.fetches.load(Ordering::Relaxed),
+            failures: self.failures.load(Ordering::Relaxed),
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            age: st.fetched_at.map(|t| t.elapsed()),
+            keys: st.set.as_ref().map_or(0, |s| s.len()),
+        }
+    }
+
+    /// Fetches now unless a fetch happened within the cooldown (used at start-up to be ready).
+    pub async fn warm_up(&self) -> Result<Arc<JwkSet>, KeySourceError> {
+        self.keys_for(None).await
+    }
+
+    /// The set to verify a token naming `kid` with.
+    ///
+    /// A fresh set that has the `kid` (or when no `kid` is asked) is returned as is. A fresh set
+    /// without it is refetched, at most once per cooldown (key rotation). A stale or absent set is
+    /// refetched; when that fails, the last good set is served until `stale_if_error` past its
+    /// freshness, then [`KeySourceError::Unavailable`].
+    pub async fn keys_for(&self, kid: Option<&str>) -> Result<Arc<JwkSet>, KeySourceError> {
+        let now = Instant::now();
+        let (set, fresh, generation, cooled_down) = {
+            let st = self.state.lock().expect("lock poisoned");
+            let fresh = st.fresh_until.is_some_and(|t| now < t);
+            let cooled = st
+                .last_attempt
+                .is_none_or(|t| now.duration_since(t) >= self.config.cooldown);
+            (st.set.clone(), fresh, st.generation, cooled)
+        };
+        let has_kid = |s: &JwkSet| kid.is_none_or(|k| s.by_kid(k).next().is_some());
+        if let (Some(s), true) = (&set, fresh) {
+            if has_kid(s) {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(s.clone());
+            }
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            if !cooled_down {
+                // The kid is unknown and we fetched recently: the verifier will say kid unknown.
+                return Ok(s.clone());
+            }
+            return Ok(self.refresh(generation).await.unwrap_or_else(|_| s.clone()));
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let failed_recently = !cooled_down
+            && self
+                .state
+                .lock()
+                .expect("lock poisoned")
+                .last_error
+                .is_some();
+        let result = if failed_recently {
+            Err(self
+                .state
+                .lock()
+                .expect("lock poisoned")
+                .last_error
+                .clone()
+                .expect("checked above"))
+        } else {
+            self.refresh(generation).await
+        };
+        match result {
+            Ok(s) => Ok(s),
+            Err(e) => self.stale_or_closed(e),
+        }
+    }
+
+    fn stale_or_closed(&self, error: KeySourceError) -> Result<Arc<JwkSet>, KeySourceError> {
+        let st = self.state.lock().expect("lock poisoned");
+        match (&st.set, st.fresh_until) {
+            (Some(set), Some(until)) if Instant::now() < until + self.config.stale_if_error => {
+                tracing::warn!(url = %self.url, error = %error, "serving a stale JWK Set");
+                Ok(set.clone())
+            }
+            _ => Err(KeySourceError::Unavailable(error.to_string())),
+        }
+    }
+
+    /// One fetch shared by every caller that saw `generation`.
+    async fn refresh(&self, generation: u64) -> Result<Arc<JwkSet>, KeySourceError> {
+        let _flight = self.fetch_lock.lock().await;
+        {
+            let st = self.state.lock().expect("lock poisoned");
+            if st.generation != generation {
+                // Another caller fetched while we waited: share its outcome.
+                return match (&st.last_error, &st.set) {
+                    (None, Some(set)) => Ok(set.clone()),
+                    (Some(e), _) => Err(e.clone()),
+                    (None, None) => Err(KeySourceError::Unavailable("no JWK Set yet".into())),
+                };
+            }
+        }
+        self.fetches.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let outcome = self.fetch().await;
+        let mut st = self.state.lock().expect("lock poisoned");
+        st.generation += 1;
+        st.last_attempt = Some(started);
+        match outcome {
+            Ok((set, ttl)) => {
+                tracing::info!(url = %self.url, keys = set.len(), ttl_s = ttl.as_secs(), "JWK Set fetched");
+                st.set = Some(set.clone());
+                st.fetched_at = Some(started);
+                st.fresh_until = Some(started + ttl);
+                st.last_error = None;
+                Ok(set)
+            }
+            Err(e) => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(url = %self.url, error = %e, "JWK Set fetch failed");
+                st.last_error = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    async fn fetch(&self) -> Result<(Arc<JwkSet>, Duration), KeySourceError> {
+        let fail = |e: reqwest::Error| {
+            KeySourceError::Fetch(if e.is_timeout() {
+                "timed out".into()
+            } else {
+                e.to_string()
+            })
+        };
+        let mut resp = self
+            .client
+            .get(self.url.clone())
+            .header(ACCEPT, "application/jwk-set+json, application/json")
+            .send()
+            .await
+            .map_err(fail)?;
+        if resp.status() != StatusCode::OK {
+            return Err(KeySourceError::Fetch(format!(
+                "HTTP {}",
+                resp.status().as_u16()
+            )));
+        }
+        let limit = self.config.max_body_bytes;
+        let too_large = || KeySourceError::Fetch(format!("body larger than {limit} bytes"));
+        if resp.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let ttl = max_age(resp.headers())
+            .map(|a| a.clamp(self.config.min_max_age, self.config.max_max_age))
+            .unwrap_or(self.config.default_max_age);
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(fail)? {
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let set = JwkSet::from_json(&body).map_err(KeySourceError::Parse)?;
+        Ok((Arc::new(set), ttl))
+    }
+}
