@@ -222,7 +222,18 @@ impl<'a> JweBuilder<'a> {
             ));
         }
         let mut protected = self.protected.clone();
-        set_member(&mut protected, "enc", self.enc.name().into())?;
+        match self.unprotected.as_ref().and_then(|u| u.get("enc")) {
+            // The caller put `enc` in the shared unprotected header (RFC 7520 §5.12): it stays
+            // there alone, as a member may appear in one header only (RFC 7516 §7.2.1).
+            Some(existing) if existing.as_str() == Some(self.enc.name()) => {}
+            Some(existing) => {
+                return Err(Error::Config(format!(
+                    "header \"enc\" is {existing}, but the builder was asked for {}",
+                    self.enc
+                )))
+            }
+            None => set_member(&mut protected, "enc", self.enc.name().into())?,
+        }
         if self.zip {
             set_member(&mut protected, "zip", "DEF".into())?;
         }
@@ -250,27 +261,36 @@ impl<'a> JweBuilder<'a> {
             )?;
             cek = Some(managed.cek);
             // Where this recipient's members go: the protected header for compact and
-            // flattened, the recipient's own header for general.
+            // flattened, the recipient's own header for general, unless the caller already
+            // wrote them somewhere (see `Placement`).
             let mut own = r.header.clone();
-            let target = if layout == Layout::General {
-                &mut own
-            } else {
-                &mut protected
+            let mut place = Placement {
+                protected: &mut protected,
+                shared: self.unprotected.as_ref(),
+                own: &mut own,
+                general: layout == Layout::General,
+                one_recipient: n == 1,
             };
-            set_member(target, "alg", r.alg.name().into())?;
+            place.put("alg", r.alg.name().into(), false)?;
             let kid_elsewhere = self.protected.contains("kid")
                 || r.header.contains("kid")
                 || self.unprotected.as_ref().is_some_and(|u| u.contains("kid"));
             if let (Some(kid), false) = (r.key.kid(), kid_elsewhere) {
-                target.insert("kid", kid);
+                place.put("kid", kid.into(), true)?;
             }
             for (k, v) in managed.params {
-                target.insert(&k, v);
+                place.put(&k, v, true)?;
             }
             recipients.push((Some(own), managed.encrypted_key));
         }
         let cek = cek.expect("at least one recipient");
-        let protected_b64 = b64::encode(protected.to_json());
+        // An empty protected header is absent, and the AAD then starts empty (RFC 7516 §7.2.1,
+        // §5.1 step 14; RFC 7520 §5.12).
+        let protected_b64 = if protected.is_empty() {
+            String::new()
+        } else {
+            b64::encode(protected.to_json())
+        };
         let aad_b64 = self.aad.as_ref().map(b64::encode);
         let aad_bytes = aad(&protected_b64, aad_b64.as_deref());
         let compressed;
@@ -310,6 +330,55 @@ struct Built {
     iv: Vec<u8>,
     ciphertext: Vec<u8>,
     tag: Vec<u8>,
+}
+
+/// Where one recipient's members go. By default the protected header for compact and flattened,
+/// the recipient's own header for general; but a member the caller already wrote in some header
+/// stays there, in its position, because a member may appear in one header only (RFC 7516
+/// §7.2.1; RFC 7520 §5.11 puts `alg` in the shared unprotected header, §5.1 puts it in the
+/// protected header of a general JWE).
+struct Placement<'h> {
+    protected: &'h mut Header,
+    shared: Option<&'h Header>,
+    own: &'h mut Header,
+    general: bool,
+    one_recipient: bool,
+}
+
+impl Placement<'_> {
+    /// Puts `name`. A `computed` member (key-management parameters, `kid`) replaces the caller's
+    /// value; any other must equal it.
+    fn put(&mut self, name: &str, value: Value, computed: bool) -> Result<()> {
+        let target = if self.protected.contains(name) {
+            if computed && !self.one_recipient {
+                return Err(Error::Config(format!(
+                    "header {name:?} differs per recipient and cannot be in the protected header"
+                )));
+            }
+            &mut *self.protected
+        } else if self.own.contains(name) {
+            &mut *self.own
+        } else if let Some(existing) = self.shared.and_then(|h| h.get(name)) {
+            // The shared unprotected header is written as given: only an equal value can stay.
+            return if *existing == value {
+                Ok(())
+            } else {
+                Err(Error::Config(format!(
+                    "header {name:?} is {existing} in the unprotected header, but the builder needs {value}"
+                )))
+            };
+        } else if self.general {
+            &mut *self.own
+        } else {
+            &mut *self.protected
+        };
+        if computed {
+            target.insert(name, value);
+            Ok(())
+        } else {
+            set_member(target, name, value)
+        }
+    }
 }
 
 /// Sets `name` unless the caller already set it to something else.

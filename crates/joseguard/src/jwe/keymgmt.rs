@@ -158,6 +158,11 @@ pub(crate) fn check_key(
     if decrypting && key.key_type() != KeyType::Oct && !key.is_private() {
         return Err(Error::PrivateKeyRequired);
     }
+    // A `dir` key is the CEK itself, so its own `alg` may name the content encryption it serves
+    // (the algorithm registry holds `enc` values too; RFC 7520 §5.6's key has `alg: A128GCM`).
+    if alg == Alg::Dir && key.alg() == Some(enc.name()) {
+        return key.check_usage(enc.name(), op);
+    }
     key.check_usage(alg.name(), op)
 }
 
