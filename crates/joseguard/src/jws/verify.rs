@@ -357,7 +357,13 @@ impl Verifier {
             return Err(Error::Crit("signatures disagree on b64".into()));
         }
         let b64_payload = b64_values.first().copied().unwrap_or(true);
-        let (segment, payload) = payload_bytes(&source, b64_payload)?;
+        let (segment, payload) = if b64_values.is_empty() {
+            // No header passed its checks, so no signature is verified and `b64` is unknown:
+            // report the header errors below rather than a payload decoded under a guess.
+            (String::new(), Vec::new())
+        } else {
+            payload_bytes(&source, b64_payload)?
+        };
 
         let total = raw.signatures.len();
         let mut outcomes = Vec::with_capacity(total);
