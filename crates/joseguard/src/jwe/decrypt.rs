@@ -88,6 +88,40 @@ impl DecryptPolicy {
         })
     }
 
+    /// A policy from an explicit list that may name `RSA1_5` and the PBES2 algorithms, for
+    /// allowlists that come from configuration or a command line where a person typed those
+    /// names. PBES2 iteration counts are capped at `max_pbes2_iterations`. Both lists must be
+    /// non-empty.
+    pub fn new_explicit(
+        algorithms: impl IntoIterator<Item = KeyManagementAlgorithm>,
+        encryptions: impl IntoIterator<Item = ContentEncryption>,
+        max_pbes2_iterations: u32,
+    ) -> Result<Self> {
+        let algorithms: Vec<_> = algorithms.into_iter().collect();
+        let (explicit, ordinary): (Vec<_>, Vec<_>) =
+            algorithms.iter().partition(|a| a.needs_explicit_enable());
+        // Build from the ordinary ones (or a placeholder the explicit ones then replace).
+        let seed = if ordinary.is_empty() {
+            vec![KeyManagementAlgorithm::Dir]
+        } else {
+            ordinary.clone()
+        };
+        let mut policy = DecryptPolicy::new(seed, encryptions)?;
+        if ordinary.is_empty() {
+            policy.algorithms.clear();
+        }
+        policy.algorithms.extend(explicit);
+        policy.algorithms.sort();
+        policy.algorithms.dedup();
+        if policy.algorithms.is_empty() {
+            return Err(Error::Config(
+                "the allowed alg list must not be empty".into(),
+            ));
+        }
+        policy.limits.max_pbes2_iterations = max_pbes2_iterations;
+        Ok(policy)
+    }
+
     /// Accepts `RSA1_5`. Inadvisable (RFC 8725 §3.2); joseguard answers a bad unwrap with a random
     /// CEK so the failure is indistinguishable from a bad tag (RFC 7516 §11.5).
     pub fn enable_rsa1_5(mut self) -> Self {

@@ -91,6 +91,18 @@ fn decode_protected(segment: &str, limits: &JweLimits) -> Result<Header> {
     })?)
 }
 
+/// Checks that `key` can serve `alg` with `enc`, for encrypting or (with `decrypting`) decrypting:
+/// type, curve and size, the private part when decrypting, and the key's own `alg`/`use`/
+/// `key_ops`.
+pub fn check_key(
+    key: &crate::jwk::Jwk,
+    alg: crate::jwa::KeyManagementAlgorithm,
+    enc: crate::jwa::ContentEncryption,
+    decrypting: bool,
+) -> Result<()> {
+    keymgmt::check_key(key, alg, enc, decrypting, 2048)
+}
+
 /// The protected header of a JWE, unverified and undecrypted (to route by `kid` or `iss`).
 pub fn peek_header(token: &[u8]) -> Result<Header> {
     Ok(parse(token, &JweLimits::default())?.protected)

@@ -338,6 +338,15 @@ impl Jwk {
         self.check_usage(alg.name(), op)
     }
 
+    /// The JWS algorithms this key can verify with (its own `alg` when it names one), in registry
+    /// order: the default allowlist of tools that are given only a key.
+    pub fn jws_algorithms(&self) -> Vec<JwsAlgorithm> {
+        crate::jwa::ALL_JWS_ALGORITHMS
+            .into_iter()
+            .filter(|a| self.check_jws(*a, KeyOperation::Verify).is_ok())
+            .collect()
+    }
+
     pub(crate) fn rsa_public(&self) -> Option<&RsaPublicKey> {
         match &self.material {
             Material::RsaPublic(k) => Some(k),

@@ -2,8 +2,6 @@
 //! §9): `iss` = `sub` = the client id, `aud` = the token endpoint, a random `jti`, a short `exp`.
 
 use super::{JwtBuilder, JwtVerifier, Validation, VerifiedJwt};
-use crate::b64;
-use crate::crypto;
 use crate::error::{Error, Result};
 use crate::jwa::JwsAlgorithm;
 use crate::jwk::Jwk;
@@ -21,7 +19,7 @@ pub fn build(
     now: i64,
     lifetime: i64,
 ) -> Result<String> {
-    let jti = b64::encode(crypto::random(16)?);
+    let jti = super::random_jti()?;
     JwtBuilder::new()
         .issuer(client_id)
         .subject(client_id)

@@ -20,6 +20,11 @@ pub use builder::JwtBuilder;
 pub use claims::{Audience, Claims};
 pub use validate::{JwtVerifier, Validation, VerifiedJwt};
 
+/// A random `jti`: 128 bits from the system CSPRNG, base64url (22 characters).
+pub fn random_jti() -> crate::Result<String> {
+    Ok(crate::b64::encode(crate::crypto::random(16)?))
+}
+
 /// Seconds since the Unix epoch from the system clock.
 pub fn now() -> i64 {
     std::time::SystemTime::now()

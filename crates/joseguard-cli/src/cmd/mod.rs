@@ -1,0 +1,35 @@
+//! One module per command group; each function returns the bytes to print.
+
+mod inspect;
+mod jwe;
+mod jws;
+mod jwt;
+mod key;
+
+use std::str::FromStr;
+
+use crate::cli::{Cli, Command};
+use crate::{Failure, Outcome};
+
+pub fn run(cli: Cli) -> Outcome {
+    match cli.command {
+        Command::Key(c) => key::run(c),
+        Command::Jws(c) => jws::run(c),
+        Command::Jwe(c) => jwe::run(c),
+        Command::Jwt(c) => jwt::run(c),
+        Command::Inspect { token } => inspect::run(token.as_deref()),
+    }
+}
+
+/// Parses algorithm names given on the command line (a bad name is a usage error).
+fn parse_all<T: FromStr<Err = joseguard::Error>>(names: &[String]) -> Result<Vec<T>, Failure> {
+    names
+        .iter()
+        .map(|n| n.parse::<T>().map_err(|e| Failure::Usage(e.to_string())))
+        .collect()
+}
+
+/// JSON as one document.
+fn json(value: &serde_json::Value) -> Vec<u8> {
+    value.to_string().into_bytes()
+}

@@ -1,0 +1,858 @@
+//! End-to-end tests of the built `joseguard` binary: every command, every exit code, round trips
+//! for every algorithm, and keys in every accepted format.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_joseguard");
+
+struct Run {
+    code: i32,
+    out: Vec<u8>,
+    err: String,
+}
+
+impl Run {
+    fn ok(self) -> Vec<u8> {
+        assert_eq!(self.code, 0, "stderr: {}", self.err);
+        self.out
+    }
+    fn text(self) -> String {
+        String::from_utf8(self.ok()).unwrap()
+    }
+    fn rejected(self, needle: &str) {
+        assert_eq!(self.code, 1, "expected a rejection, stderr: {}", self.err);
+        assert_eq!(self.err.lines().count(), 1, "one line: {}", self.err);
+        assert!(
+            self.err.contains(needle),
+            "{:?} not in {}",
+            needle,
+            self.err
+        );
+    }
+    fn usage(self) {
+        assert_eq!(
+            self.code, 2,
+            "expected a usage/IO error, stderr: {}",
+            self.err
+        );
+    }
+}
+
+fn jg(args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    let o = child.wait_with_output().unwrap();
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        out: o.stdout,
+        err: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let p = std::env::temp_dir().join(format!("joseguard-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).unwrap();
+        Dir(p)
+    }
+    fn file(&self, name: &str, content: &[u8]) -> String {
+        let p = self.0.join(name);
+        std::fs::write(&p, content).unwrap();
+        p.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn vectors(rel: &str) -> String {
+    format!(
+        "{}/../../../shared/vectors/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// Generates a key; returns (private path, public path).
+fn keypair(d: &Dir, spec: &str, name: &str) -> (String, String) {
+    let private = jg(&["key", "generate", spec, "--kid", name], b"").ok();
+    let private_path = d.file(&format!("{name}.jwk"), &private);
+    let public = if spec.starts_with("oct") {
+        private.clone()
+    } else {
+        jg(&["key", "public", &private_path], b"").ok()
+    };
+    (private_path, d.file(&format!("{name}.pub.jwk"), &public))
+}
+
+#[test]
+fn key_commands() {
+    let d = Dir::new("key");
+    for spec in [
+        "oct:256",
+        "RSA:2048",
+        "EC:P-256",
+        "EC:P-384",
+        "EC:P-521",
+        "EC:secp256k1",
+        "OKP:Ed25519",
+        "OKP:X25519",
+    ] {
+        let jwk: serde_json::Value = serde_json::from_slice(
+            &jg(
+                &[
+                    "key",
+                    "generate",
+                    spec,
+                    "--alg",
+                    "X",
+                    "--kid",
+                    "thumbprint",
+                    "--use",
+                    "sig",
+                ],
+                b"",
+            )
+            .ok(),
+        )
+        .unwrap();
+        assert_eq!(jwk["use"], "sig");
+        assert_eq!(jwk["alg"], "X");
+        assert!(jwk.get("d").or(jwk.get("k")).is_some(), "{spec} is private");
+    }
+    jg(&["key", "generate", "EC:P-192"], b"").usage();
+    let (private, public) = keypair(&d, "EC:P-256", "ec");
+    // thumbprint: same for private and public, the kid we asked for, URI form, other hashes.
+    let t1 = jg(&["key", "thumbprint", &private], b"").text();
+    assert_eq!(t1, jg(&["key", "thumbprint", &public], b"").text());
+    assert_eq!(
+        jg(
+            &["key", "thumbprint", "--uri"],
+            std::fs::read(&public).unwrap().as_slice()
+        )
+        .text(),
+        format!("urn:ietf:params:oauth:jwk-thumbprint:sha-256:{t1}")
+    );
+    assert_eq!(
+        jg(&["key", "thumbprint", "--hash", "sha512", &public], b"")
+            .text()
+            .len(),
+        86
+    );
+    // convert: JWK -> PEM (PKCS#8 / SPKI) -> JWK, thumbprint unchanged.
+    let pkcs8 = jg(&["key", "convert", &private, "--to", "pem"], b"").text();
+    assert!(pkcs8.starts_with("-----BEGIN PRIVATE KEY-----"));
+    let spki = jg(&["key", "convert", &public, "--to", "pem"], b"").text();
+    assert!(spki.starts_with("-----BEGIN PUBLIC KEY-----"));
+    let back = jg(&["key", "convert", "-", "--to", "jwk"], pkcs8.as_bytes()).ok();
+    assert_eq!(jg(&["key", "thumbprint"], &back).text(), t1);
+    // public of a JWK Set
+    let set = format!(
+        r#"{{"keys":[{},{}]}}"#,
+        std::fs::read_to_string(&private).unwrap(),
+        std::fs::read_to_string(&public).unwrap()
+    );
+    let public_set: serde_json::Value =
+        serde_json::from_slice(&jg(&["key", "public"], set.as_bytes()).ok()).unwrap();
+    assert_eq!(public_set["keys"].as_array().unwrap().len(), 2);
+    assert!(public_set["keys"][0].get("d").is_none());
+    // errors
+    jg(&["key", "thumbprint", "/nonexistent/key"], b"").usage();
+    jg(&["key", "thumbprint"], b"{\"kty\":\"EC\"}").rejected("crv");
+}
+
+#[test]
+fn jws_every_algorithm_every_serialization() {
+    let d = Dir::new("jws");
+    let payload: &[u8] = b"binary \x00\xff payload\n with a newline";
+    for (alg, spec) in [
+        ("HS256", "oct:256"),
+        ("HS384", "oct:384"),
+        ("HS512", "oct:512"),
+        ("RS256", "RSA:2048"),
+        ("RS384", "RSA:2048"),
+        ("RS512", "RSA:2048"),
+        ("PS256", "RSA:2048"),
+        ("PS384", "RSA:2048"),
+        ("PS512", "RSA:2048"),
+        ("ES256", "EC:P-256"),
+        ("ES384", "EC:P-384"),
+        ("ES512", "EC:P-521"),
+        ("ES256K", "EC:secp256k1"),
+        ("EdDSA", "OKP:Ed25519"),
+        ("Ed25519", "OKP:Ed25519"),
+    ] {
+        let (private, public) = keypair(&d, spec, alg);
+        for format in ["compact", "flattened", "general"] {
+            let token = jg(
+                &[
+                    "jws", "sign", "--key", &private, "--alg", alg, "--format", format,
+                ],
+                payload,
+            )
+            .ok();
+            let token_path = d.file("token", &token);
+            // The default allowlist is derived from the key: no --alg needed.
+            assert_eq!(
+                jg(&["jws", "verify", "--key", &public, &token_path], b"").ok(),
+                payload,
+                "{alg} {format}"
+            );
+            assert_eq!(
+                jg(&["jws", "verify", "--key", &public, "--alg", alg], &token).ok(),
+                payload
+            );
+        }
+    }
+}
+
+#[test]
+fn jws_options_detached_unencoded_headers_and_several_signatures() {
+    let d = Dir::new("jwsopt");
+    let (ec, ec_pub) = keypair(&d, "EC:P-256", "ec");
+    let (ed, ed_pub) = keypair(&d, "OKP:Ed25519", "ed");
+    let doc = d.file("doc", b"the document");
+    let detached = jg(
+        &[
+            "jws",
+            "sign",
+            "--key",
+            &ec,
+            "--alg",
+            "ES256",
+            "--detached",
+            &doc,
+        ],
+        b"",
+    )
+    .text();
+    assert!(detached.contains(".."));
+    assert_eq!(
+        jg(
+            &["jws", "verify", "--key", &ec_pub, "--payload", &doc],
+            detached.as_bytes()
+        )
+        .ok(),
+        b"the document"
+    );
+    let unencoded = jg(
+        &[
+            "jws",
+            "sign",
+            "--key",
+            &ec,
+            "--alg",
+            "ES256",
+            "--b64",
+            "false",
+            "--format",
+            "flattened",
+            &doc,
+        ],
+        b"",
+    )
+    .text();
+    assert!(unencoded.contains("\"payload\":\"the document\""));
+    assert_eq!(
+        jg(&["jws", "verify", "--key", &ec_pub], unencoded.as_bytes()).ok(),
+        b"the document"
+    );
+    let with_headers = jg(
+        &[
+            "jws",
+            "sign",
+            "--key",
+            &ec,
+            "--alg",
+            "ES256",
+            "--kid",
+            "chosen",
+            "--protected",
+            r#"{"typ":"JOSE"}"#,
+            "--header",
+            r#"{"x5u":"https://example/x"}"#,
+            "--format",
+            "flattened",
+        ],
+        b"x",
+    )
+    .text();
+    let inspected = jg(&["inspect"], with_headers.as_bytes()).text();
+    assert!(
+        inspected.contains("\"kid\": \"chosen\"")
+            && inspected.contains("\"typ\": \"JOSE\"")
+            && inspected.contains("x5u")
+    );
+    // Two signatures, general serialization; a JWK Set verifies both.
+    let general = jg(
+        &[
+            "jws", "sign", "--key", &ec, "--alg", "ES256", "--key", &ed, "--alg", "EdDSA",
+            "--format", "general",
+        ],
+        b"both",
+    )
+    .ok();
+    let set = format!(
+        r#"{{"keys":[{},{}]}}"#,
+        std::fs::read_to_string(&ec_pub).unwrap(),
+        std::fs::read_to_string(&ed_pub).unwrap()
+    );
+    let set_path = d.file("set.json", set.as_bytes());
+    assert_eq!(
+        jg(&["jws", "verify", "--key", &set_path], &general).ok(),
+        b"both"
+    );
+    jg(
+        &[
+            "jws", "sign", "--key", &ec, "--alg", "ES256", "--key", &ed, "--alg", "EdDSA",
+        ],
+        b"x",
+    )
+    .usage();
+    jg(
+        &["jws", "sign", "--key", &ec, "--alg", "ES256", "--key", &ed],
+        b"x",
+    )
+    .usage();
+}
+
+#[test]
+fn jws_exit_codes() {
+    let d = Dir::new("jwsexit");
+    let (ec, ec_pub) = keypair(&d, "EC:P-256", "ec");
+    let (_, other_pub) = keypair(&d, "EC:P-256", "other");
+    let token = jg(&["jws", "sign", "--key", &ec, "--alg", "ES256"], b"x").ok();
+    jg(
+        &["jws", "verify", "--key", &ec_pub, "--alg", "ES384"],
+        &token,
+    )
+    .rejected("alg not allowed: ES256");
+    jg(&["jws", "verify", "--key", &other_pub], &token).rejected("signature invalid");
+    jg(&["jws", "verify", "--key", &ec_pub], b"a.b").rejected("malformed");
+    jg(
+        &["jws", "verify", "--key", &ec_pub, "--alg", "none"],
+        &token,
+    )
+    .usage();
+    jg(&["jws", "verify", "--key", &ec_pub, "/nonexistent"], b"").usage();
+    jg(&["jws", "verify"], &token).usage();
+    jg(&["jws", "sign", "--key", &ec_pub, "--alg", "ES256"], b"x").rejected("private key required");
+    jg(&["jws", "sign", "--key", &ec, "--alg", "HS256"], b"x")
+        .rejected("HS256 cannot use a EC key");
+    jg(&["frobnicate"], b"").usage();
+}
+
+#[test]
+fn keys_in_every_accepted_format() {
+    let d = Dir::new("formats");
+    // PKCS#1 RSA private key signs; SPKI public key verifies.
+    let rsa1 = vectors("joserfc/tests/keys/rsa-openssl-private.pem");
+    let rsa_spki = vectors("joserfc/tests/keys/rsa-openssl-public.pem");
+    let t = jg(&["jws", "sign", "--key", &rsa1, "--alg", "RS256"], b"pkcs1").ok();
+    assert_eq!(
+        jg(&["jws", "verify", "--key", &rsa_spki], &t).ok(),
+        b"pkcs1"
+    );
+    // SEC1 EC private key signs; SPKI verifies.
+    for (curve, alg) in [
+        ("p256", "ES256"),
+        ("p384", "ES384"),
+        ("p512", "ES512"),
+        ("secp256k1", "ES256K"),
+    ] {
+        let sec1 = vectors(&format!("joserfc/tests/keys/ec-{curve}-private.pem"));
+        let spki = vectors(&format!("joserfc/tests/keys/ec-{curve}-public.pem"));
+        let t = jg(&["jws", "sign", "--key", &sec1, "--alg", alg], b"sec1").ok();
+        assert_eq!(
+            jg(&["jws", "verify", "--key", &spki], &t).ok(),
+            b"sec1",
+            "{curve}"
+        );
+    }
+    // An X.509 certificate's public key.
+    let cert = vectors("joserfc/tests/keys/firebase-cert.pem");
+    let jwk: serde_json::Value =
+        serde_json::from_slice(&jg(&["key", "convert", &cert, "--to", "jwk"], b"").ok()).unwrap();
+    assert_eq!(jwk["kty"], "RSA");
+    // PKCS#8 from our own conversion, and a JWK private key, sign; the JWK Set verifies.
+    let (private, public) = keypair(&d, "EC:P-256", "p8");
+    let pkcs8 = d.file(
+        "p8.pem",
+        &jg(&["key", "convert", &private, "--to", "pem"], b"").ok(),
+    );
+    let t = jg(
+        &["jws", "sign", "--key", &pkcs8, "--alg", "ES256"],
+        b"pkcs8",
+    )
+    .ok();
+    let set = d.file(
+        "set.json",
+        format!(
+            r#"{{"keys":[{}]}}"#,
+            std::fs::read_to_string(&public).unwrap()
+        )
+        .as_bytes(),
+    );
+    assert_eq!(jg(&["jws", "verify", "--key", &set], &t).ok(), b"pkcs8");
+    // OpenSSH public key lines: keys made by ssh-keygen, the private half exported as PKCS#8.
+    if Command::new("ssh-keygen").arg("-?").output().is_ok() {
+        for (kind, bits, alg) in [("ecdsa", "256", "ES256"), ("rsa", "2048", "RS256")] {
+            let path = d.0.join(format!("id_{kind}"));
+            let _ = std::fs::remove_file(&path);
+            let st = Command::new("ssh-keygen")
+                .args(["-q", "-t", kind, "-b", bits, "-N", "", "-C", "test", "-f"])
+                .arg(&path)
+                .status()
+                .unwrap();
+            assert!(st.success());
+            let st = Command::new("ssh-keygen")
+                .args(["-q", "-p", "-N", "", "-m", "PKCS8", "-f"])
+                .arg(&path)
+                .status()
+                .unwrap();
+            assert!(st.success());
+            let t = jg(
+                &["jws", "sign", "--key", path.to_str().unwrap(), "--alg", alg],
+                b"ssh",
+            )
+            .ok();
+            let pub_path = format!("{}.pub", path.display());
+            assert_eq!(
+                jg(&["jws", "verify", "--key", &pub_path], &t).ok(),
+                b"ssh",
+                "{kind}"
+            );
+        }
+    } else {
+        eprintln!("ssh-keygen not installed: OpenSSH interop skipped (the library tests read OpenSSH lines)");
+    }
+    // The OpenSSH lines of the shared vectors parse.
+    for f in [
+        "ssh-ecdsa-public.pem",
+        "ssh-ed25519-public.pem",
+        "ssh-rsa-public.pem",
+    ] {
+        jg(
+            &[
+                "key",
+                "thumbprint",
+                &vectors(&format!("joserfc/tests/keys/{f}")),
+            ],
+            b"",
+        )
+        .ok();
+    }
+    // PKCS#1 public key ("RSA PUBLIC KEY") from openssl, when present.
+    if let Ok(o) = Command::new("openssl")
+        .args(["rsa", "-pubin", "-in", &rsa_spki, "-RSAPublicKey_out"])
+        .output()
+    {
+        if o.status.success() {
+            let p = d.file("rsa-pkcs1-public.pem", &o.stdout);
+            let t = jg(&["jws", "sign", "--key", &rsa1, "--alg", "PS256"], b"p1").ok();
+            assert_eq!(jg(&["jws", "verify", "--key", &p], &t).ok(), b"p1");
+        }
+    }
+}
+
+#[test]
+fn jwe_every_algorithm() {
+    let d = Dir::new("jwe");
+    let plaintext: &[u8] = b"secret \x00\x01 bytes";
+    for (alg, spec) in [
+        ("dir", "oct:256"),
+        ("RSA-OAEP", "RSA:2048"),
+        ("RSA-OAEP-256", "RSA:2048"),
+        ("RSA-OAEP-384", "RSA:2048"),
+        ("RSA-OAEP-512", "RSA:2048"),
+        ("A128KW", "oct:128"),
+        ("A256KW", "oct:256"),
+        ("A128GCMKW", "oct:128"),
+        ("A192GCMKW", "oct:192"),
+        ("A256GCMKW", "oct:256"),
+        ("ECDH-ES", "EC:P-256"),
+        ("ECDH-ES+A128KW", "EC:P-384"),
+        ("ECDH-ES+A256KW", "EC:P-521"),
+        ("ECDH-ES+A256KW", "OKP:X25519"),
+    ] {
+        let (private, public) = keypair(&d, spec, &alg.replace('+', "_"));
+        for (enc, format, zip) in [
+            ("A256GCM", "compact", false),
+            ("A128CBC-HS256", "flattened", true),
+            ("A256CBC-HS512", "general", false),
+        ] {
+            if alg == "dir" && enc != "A256GCM" && enc != "A128CBC-HS256" {
+                continue;
+            }
+            let mut args = vec![
+                "jwe", "encrypt", "--key", &public, "--alg", alg, "--enc", enc, "--format", format,
+            ];
+            if zip {
+                args.extend(["--zip", "DEF"]);
+            }
+            let token = jg(&args, plaintext).ok();
+            assert_eq!(
+                jg(&["jwe", "decrypt", "--key", &private], &token).ok(),
+                plaintext,
+                "{alg} {enc} {format}"
+            );
+        }
+    }
+    // RSA1_5 must be named to be accepted.
+    let (rsa, rsa_pub) = keypair(&d, "RSA:2048", "rsa15");
+    let t = jg(
+        &[
+            "jwe", "encrypt", "--key", &rsa_pub, "--alg", "RSA1_5", "--enc", "A128GCM",
+        ],
+        b"legacy",
+    )
+    .ok();
+    jg(&["jwe", "decrypt", "--key", &rsa], &t).rejected("alg not allowed: RSA1_5");
+    assert_eq!(
+        jg(&["jwe", "decrypt", "--key", &rsa, "--alg", "RSA1_5"], &t).ok(),
+        b"legacy"
+    );
+    // PBES2 with a password file, only when named; the iteration cap applies.
+    let pw = d.file("pw", b"correct horse battery staple\n");
+    let t = jg(
+        &[
+            "jwe",
+            "encrypt",
+            "--password-file",
+            &pw,
+            "--alg",
+            "PBES2-HS256+A128KW",
+            "--enc",
+            "A128GCM",
+        ],
+        b"pbes2",
+    )
+    .ok();
+    assert_eq!(
+        jg(
+            &[
+                "jwe",
+                "decrypt",
+                "--password",
+                "correct horse battery staple",
+                "--alg",
+                "PBES2-HS256+A128KW"
+            ],
+            &t
+        )
+        .ok(),
+        b"pbes2"
+    );
+    assert_ne!(jg(&["jwe", "decrypt", "--password-file", &pw], &t).code, 0);
+    jg(
+        &[
+            "jwe",
+            "decrypt",
+            "--password-file",
+            &pw,
+            "--alg",
+            "PBES2-HS256+A128KW",
+            "--max-iterations",
+            "100",
+        ],
+        &t,
+    )
+    .rejected("p2c");
+    let wrong = d.file("wrong", b"wrong");
+    jg(
+        &[
+            "jwe",
+            "decrypt",
+            "--password-file",
+            &wrong,
+            "--alg",
+            "PBES2-HS256+A128KW",
+        ],
+        &t,
+    )
+    .rejected("decryption failed");
+    jg(&["jwe", "decrypt", "--alg", "A128KW"], &t).usage();
+    jg(
+        &[
+            "jwe", "encrypt", "--key", &rsa_pub, "--alg", "A192KW", "--enc", "A128GCM",
+        ],
+        b"x",
+    )
+    .usage();
+}
+
+#[test]
+fn jwt_sign_verify_decrypt() {
+    let d = Dir::new("jwt");
+    let (issuer, issuer_pub) = keypair(&d, "EC:P-256", "issuer");
+    let claims = d.file("claims.json", br#"{"scope":"read","roles":["a"]}"#);
+    let token = jg(
+        &[
+            "jwt",
+            "sign",
+            "--key",
+            &issuer,
+            "--alg",
+            "ES256",
+            "--iss",
+            "https://op",
+            "--sub",
+            "alice",
+            "--aud",
+            "api",
+            "--aud",
+            "web",
+            "--exp",
+            "15m",
+            "--nbf",
+            "0s",
+            "--jti",
+            &claims,
+        ],
+        b"",
+    )
+    .ok();
+    let out: serde_json::Value = serde_json::from_slice(
+        &jg(
+            &[
+                "jwt",
+                "verify",
+                "--key",
+                &issuer_pub,
+                "--iss",
+                "https://op",
+                "--aud",
+                "web",
+                "--typ",
+                "JWT",
+            ],
+            &token,
+        )
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(out["sub"], "alice");
+    assert_eq!(out["aud"], serde_json::json!(["api", "web"]));
+    assert_eq!(out["scope"], "read");
+    assert_eq!(out["jti"].as_str().unwrap().len(), 22);
+    assert!(out["exp"].as_i64().unwrap() - out["iat"].as_i64().unwrap() == 900);
+    jg(
+        &[
+            "jwt",
+            "verify",
+            "--key",
+            &issuer_pub,
+            "--iss",
+            "https://evil",
+        ],
+        &token,
+    )
+    .rejected("claim \"iss\"");
+    jg(
+        &["jwt", "verify", "--key", &issuer_pub, "--aud", "billing"],
+        &token,
+    )
+    .rejected("claim \"aud\"");
+    let expired = jg(
+        &[
+            "jwt", "sign", "--key", &issuer, "--alg", "ES256", "--exp", "0s",
+        ],
+        b"",
+    )
+    .ok();
+    jg(
+        &["jwt", "verify", "--key", &issuer_pub, "--leeway", "0"],
+        &expired,
+    )
+    .rejected("token expired");
+    jg(
+        &[
+            "jwt", "sign", "--key", &issuer, "--alg", "ES256", "--exp", "soon",
+        ],
+        b"",
+    )
+    .usage();
+    // Nested: sign, then encrypt with cty JWT, then decrypt-and-verify in one step.
+    let (rp, rp_pub) = keypair(&d, "EC:P-256", "rp");
+    let jwe = jg(
+        &[
+            "jwe",
+            "encrypt",
+            "--key",
+            &rp_pub,
+            "--alg",
+            "ECDH-ES+A256KW",
+            "--enc",
+            "A256GCM",
+            "--cty",
+            "JWT",
+        ],
+        &token,
+    )
+    .ok();
+    let out: serde_json::Value = serde_json::from_slice(
+        &jg(
+            &[
+                "jwt",
+                "decrypt",
+                "--key",
+                &rp,
+                "--verify-key",
+                &issuer_pub,
+                "--aud",
+                "api",
+            ],
+            &jwe,
+        )
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(out["sub"], "alice");
+    let (_, stranger_pub) = keypair(&d, "EC:P-256", "stranger");
+    jg(
+        &[
+            "jwt",
+            "decrypt",
+            "--key",
+            &rp,
+            "--verify-key",
+            &stranger_pub,
+        ],
+        &jwe,
+    )
+    .rejected("signature invalid");
+    let no_cty = jg(
+        &[
+            "jwe",
+            "encrypt",
+            "--key",
+            &rp_pub,
+            "--alg",
+            "ECDH-ES+A256KW",
+            "--enc",
+            "A256GCM",
+        ],
+        &token,
+    )
+    .ok();
+    jg(
+        &["jwt", "decrypt", "--key", &rp, "--verify-key", &issuer_pub],
+        &no_cty,
+    )
+    .rejected("cty");
+}
+
+#[test]
+fn inspect_labels_and_dates() {
+    let d = Dir::new("inspect");
+    let (k, _) = keypair(&d, "EC:P-256", "k");
+    let token = jg(
+        &[
+            "jwt", "sign", "--key", &k, "--alg", "ES256", "--exp", "2h", "--sub", "x",
+        ],
+        b"",
+    )
+    .ok();
+    let out = jg(&["inspect"], &token).text();
+    assert!(out.starts_with("UNVERIFIED"));
+    assert!(
+        out.contains("exp: 20") && out.contains("(in 1h 59m") || out.contains("(in 2h"),
+        "{out}"
+    );
+    assert!(out.contains("status: not expired"));
+    let (_, public) = keypair(&d, "EC:P-256", "enc");
+    let jwe = jg(
+        &[
+            "jwe", "encrypt", "--key", &public, "--alg", "ECDH-ES", "--enc", "A128GCM",
+        ],
+        b"x",
+    )
+    .ok();
+    let out = jg(&["inspect"], &jwe).text();
+    assert!(out.starts_with("UNVERIFIED") && out.contains("JWE") && out.contains("\"epk\""));
+    jg(&["inspect"], b"garbage").rejected("malformed");
+}
+
+#[test]
+fn help_explains_every_command() {
+    let top = jg(&["--help"], b"").text();
+    for c in ["key", "jws", "jwe", "jwt", "inspect"] {
+        assert!(top.contains(c));
+    }
+    for (args, options) in [
+        (
+            vec!["key", "generate", "--help"],
+            vec!["--alg", "--kid", "--use"],
+        ),
+        (vec!["key", "thumbprint", "--help"], vec!["--hash", "--uri"]),
+        (vec!["key", "convert", "--help"], vec!["--to"]),
+        (
+            vec!["jws", "sign", "--help"],
+            vec![
+                "--key",
+                "--alg",
+                "--kid",
+                "--protected",
+                "--header",
+                "--format",
+                "--detached",
+                "--b64",
+            ],
+        ),
+        (
+            vec!["jws", "verify", "--help"],
+            vec!["--key", "--alg", "--payload"],
+        ),
+        (
+            vec!["jwe", "encrypt", "--help"],
+            vec![
+                "--key",
+                "--alg",
+                "--enc",
+                "--zip",
+                "--kid",
+                "--format",
+                "--password",
+                "--password-file",
+            ],
+        ),
+        (
+            vec!["jwe", "decrypt", "--help"],
+            vec!["--key", "--alg", "--enc", "--password-file"],
+        ),
+        (
+            vec!["jwt", "sign", "--help"],
+            vec![
+                "--iss", "--sub", "--aud", "--exp", "--nbf", "--jti", "--typ",
+            ],
+        ),
+        (
+            vec!["jwt", "verify", "--help"],
+            vec!["--iss", "--aud", "--leeway", "--typ"],
+        ),
+        (
+            vec!["jwt", "decrypt", "--help"],
+            vec!["--key", "--verify-key"],
+        ),
+        (vec!["inspect", "--help"], vec!["UNVERIFIED"]),
+    ] {
+        let h = jg(&args, b"").text();
+        for o in options {
+            assert!(h.contains(o), "{args:?} help lacks {o}");
+        }
+    }
+    let _ = Path::new(BIN);
+}
