@@ -35,6 +35,15 @@ pub enum Command {
         /// The token (file), or standard input.
         token: Option<String>,
     },
+    /// Run the JWS-validating gateway and forward-auth service (see docs/gateway.md).
+    Serve {
+        /// The TOML configuration (default: examples/quickstart.toml).
+        #[arg(long, default_value = "examples/quickstart.toml")]
+        config: std::path::PathBuf,
+        /// Check the configuration and exit (0 when valid, 2 with the error otherwise).
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -856,3 +856,27 @@ fn help_explains_every_command() {
     }
     let _ = Path::new(BIN);
 }
+
+#[test]
+fn serve_check_validates_configurations() {
+    let quickstart = format!(
+        "{}/../../examples/quickstart.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    assert_eq!(
+        jg(&["serve", "--check", "--config", &quickstart], b"").text(),
+        "configuration valid"
+    );
+    let d = Dir::new("serve");
+    let bad = d.file(
+        "bad.toml",
+        b"[[route]]\npath = \"/a\"\nissuers = [\"nobody\"]\n[backend]\necho = true\n",
+    );
+    let r = jg(&["serve", "--check", "--config", &bad], b"");
+    assert_eq!(r.code, 2);
+    assert!(
+        r.err.contains("no [[issuer]] named \"nobody\""),
+        "{}",
+        r.err
+    );
+}

@@ -18,7 +18,28 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Jwe(c) => jwe::run(c),
         Command::Jwt(c) => jwt::run(c),
         Command::Inspect { token } => inspect::run(token.as_deref()),
+        Command::Serve { config, check } => serve(config, check),
     }
+}
+
+/// `joseguard serve`: the gateway, on a multi-threaded tokio runtime.
+fn serve(config: std::path::PathBuf, check: bool) -> Outcome {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Usage(format!("runtime: {e}")))?;
+    rt.block_on(async {
+        if check {
+            return joseguard_server::load(&config)
+                .await
+                .map(|_| b"configuration valid".to_vec())
+                .map_err(|e| Failure::Usage(e.to_string()));
+        }
+        joseguard_server::serve(config)
+            .await
+            .map(|()| Vec::new())
+            .map_err(|e| Failure::Usage(e.to_string()))
+    })
 }
 
 /// Parses algorithm names given on the command line (a bad name is a usage error).

@@ -1,0 +1,243 @@
+//! The TOML configuration: its schema, and validation into the typed runtime with errors that name
+//! the key at fault and the fix. See `docs/gateway.md` for every key with examples.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    #[serde(default)]
+    pub server: Server,
+    #[serde(default)]
+    pub backend: Backend,
+    #[serde(default, rename = "issuer")]
+    pub issuers: Vec<Issuer>,
+    #[serde(default, rename = "route")]
+    pub routes: Vec<Route>,
+    /// Demo only: a signing key to print ready-made curl lines at start-up.
+    pub quickstart: Option<Quickstart>,
+}
+
+/// `[quickstart]`: at start-up, mint example tokens with this key and print curl lines. For
+/// demonstrations: never put a production signing key on a gateway.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quickstart {
+    pub signing_key: String,
+    pub alg: String,
+    pub iss: Option<String>,
+    pub aud: Option<String>,
+    /// Path the printed requests go to.
+    #[serde(default = "default_quickstart_path")]
+    pub path: String,
+}
+
+fn default_quickstart_path() -> String {
+    "/api/hello".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Server {
+    /// Address to listen on.
+    pub listen: String,
+    /// Whole-request timeout, backend included.
+    pub request_timeout: String,
+    /// Largest request body accepted (413 above).
+    pub max_body_bytes: usize,
+    /// `realm` of the `WWW-Authenticate` challenge.
+    pub realm: String,
+    /// `json` (default) or `text` access and audit logs.
+    pub log_format: String,
+    /// Path of the forward-auth decision endpoint.
+    pub forward_auth_path: String,
+    /// How often the config file is checked for changes (0 disables; SIGHUP always works).
+    pub watch_interval: String,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            listen: "127.0.0.1:8080".into(),
+            request_timeout: "30s".into(),
+            max_body_bytes: 1 << 20,
+            realm: "joseguard".into(),
+            log_format: "json".into(),
+            forward_auth_path: "/_joseguard/auth".into(),
+            watch_interval: "2s".into(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Backend {
+    /// Where verified requests go (`http://host:port`).
+    pub url: Option<String>,
+    /// Start the embedded echo backend on a free loopback port and send requests there.
+    pub echo: bool,
+}
+
+/// A key: an OpenSSH line, PEM text, a JWK object, or a table naming a file or base64 SPKI.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum KeyEntry {
+    /// `ssh-rsa AAAA...`, `-----BEGIN ...`, or `{"kty":...}` as a string.
+    Text(String),
+    /// `{ file = "..." }`, `{ spki = "MIIB..." }` or `{ jwk = { ... } }`.
+    Table(KeyTable),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyTable {
+    pub file: Option<String>,
+    pub spki: Option<String>,
+    pub jwk: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Issuer {
+    /// A name routes refer to.
+    pub name: String,
+    /// Expected `iss` (exact); also picks the issuer when a route accepts several.
+    pub iss: Option<String>,
+    /// Allowed algorithms (required, non-empty).
+    pub algorithms: Vec<String>,
+    /// Accepted audiences (any-of); empty accepts any.
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    /// Clock skew tolerated.
+    #[serde(default = "default_leeway")]
+    pub leeway: String,
+    /// Keys by `kid`; `default` serves tokens without a `kid`.
+    #[serde(default)]
+    pub keys: BTreeMap<String, KeyEntry>,
+    /// A JWK Set file (reloaded when it changes).
+    pub jwks_file: Option<String>,
+    /// A JWK Set URL (https, or http to loopback).
+    pub jwks_url: Option<String>,
+    /// Private header names accepted in tokens.
+    #[serde(default)]
+    pub private_headers: Vec<String>,
+}
+
+fn default_leeway() -> String {
+    "60s".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    /// Path prefix this route serves (longest prefix wins).
+    pub path: String,
+    /// Issuers whose tokens are accepted.
+    pub issuers: Vec<String>,
+    /// `bearer` (token beside the request) or `jose-body` (the body is the JWS).
+    #[serde(default = "default_mode")]
+    pub mode: String,
+    /// Where a bearer token is read from (default: `Authorization: Bearer`).
+    #[serde(default)]
+    pub token: TokenSource,
+    /// `jose-body`: forward the `original` request or the verified `payload`.
+    #[serde(default = "default_forward")]
+    pub forward: String,
+    /// `jose-body`: also accept flattened and general JSON serializations.
+    #[serde(default)]
+    pub allow_json_serialization: bool,
+    /// Accepted `typ` values (case-insensitive; absent `typ` is accepted).
+    #[serde(default = "default_typ")]
+    pub typ: Vec<String>,
+    /// Accepted `cty` values (case-insensitive); empty accepts any.
+    #[serde(default)]
+    pub cty: Vec<String>,
+    /// `crit` names this route's backend understands.
+    #[serde(default)]
+    pub crit: Vec<String>,
+    /// Require `exp` (default true).
+    #[serde(default = "yes")]
+    pub require_exp: bool,
+    /// Rules over the claims (403 when they deny).
+    pub rules: Option<toml::Value>,
+    /// Upstream header name → claim path (`sub`, `realm_access.roles`) or table.
+    #[serde(default)]
+    pub claims_to_headers: BTreeMap<String, ClaimHeader>,
+    /// Backend for this route (default: `[backend]`).
+    pub backend: Option<String>,
+}
+
+fn default_mode() -> String {
+    "bearer".into()
+}
+
+fn default_forward() -> String {
+    "original".into()
+}
+
+fn default_typ() -> Vec<String> {
+    vec!["JOSE".into(), "JOSE+JSON".into(), "JWT".into()]
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSource {
+    pub header: Option<String>,
+    pub query: Option<String>,
+    pub cookie: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ClaimHeader {
+    Path(String),
+    Table {
+        claim: String,
+        format: Option<String>,
+    },
+}
+
+/// A configuration error: the key at fault and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+pub fn err(key: &str, problem: impl std::fmt::Display) -> ConfigError {
+    ConfigError(format!("{key}: {problem}"))
+}
+
+/// Parses a duration such as `30s`, `5m` or `1h30m`.
+pub fn duration(key: &str, text: &str) -> Result<Duration, ConfigError> {
+    humantime::parse_duration(text)
+        .map_err(|e| err(key, format!("{e} (write e.g. \"30s\" or \"5m\")")))
+}
+
+pub fn socket(key: &str, text: &str) -> Result<SocketAddr, ConfigError> {
+    text.parse().map_err(|_| {
+        err(
+            key,
+            format!("{text:?} is not an address (write e.g. \"127.0.0.1:8080\")"),
+        )
+    })
+}
+
+/// Parses the file's text.
+pub fn parse(text: &str) -> Result<File, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError(format!("configuration: {e}")))
+}

@@ -1,0 +1,152 @@
+//! The decision for one token on one route: issuer, keys, signature, header checks, claims, rules.
+//! No HTTP here: the gateway and forward-auth handlers wrap it.
+
+use std::sync::Arc;
+
+use joseguard::jws::{self, dangerous, Header, Verified, Verifier};
+use serde_json::Value;
+
+use crate::answer::{from_jose, from_keys, Rejection};
+use crate::runtime::{normalize_media_type, Issuer, KidMap, Route};
+
+/// An accepted token.
+pub struct Accepted {
+    pub issuer: Arc<Issuer>,
+    pub header: Header,
+    pub payload: Vec<u8>,
+    /// The claims (the payload as JSON when it is an object, else `null`).
+    pub claims: Value,
+}
+
+fn malformed(detail: impl Into<String>) -> Rejection {
+    Rejection::new(
+        axum::http::StatusCode::UNAUTHORIZED,
+        "token_malformed",
+        detail,
+    )
+}
+
+/// Decides on `token` for `route` at time `now`.
+pub async fn decide(route: &Route, token: &[u8], now: i64) -> Result<Accepted, Rejection> {
+    let json = token.first() == Some(&b'{');
+    if json && !route.allow_json {
+        return Err(Rejection::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "serialization_not_allowed",
+            "this route accepts the compact serialization only",
+        ));
+    }
+    let header = jws::peek_header(token).map_err(from_jose)?;
+    if let Some(typ) = header.typ() {
+        // RFC 7515 §4.1.9: compare case-insensitively, `application/` optional. An absent typ
+        // is accepted (it is optional in JWS).
+        if !route.typ.contains(&normalize_media_type(typ)) {
+            return Err(Rejection::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "typ_not_allowed",
+                format!("typ {typ:?} is not accepted here"),
+            ));
+        }
+    }
+    if !route.cty.is_empty() {
+        let ok = header
+            .cty()
+            .is_some_and(|c| route.cty.contains(&normalize_media_type(c)));
+        if !ok {
+            return Err(Rejection::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "cty_not_allowed",
+                format!("cty {:?} is not accepted here", header.cty()),
+            ));
+        }
+    }
+    let issuer = pick_issuer(route, token)?;
+    let verified = verify(route, &issuer, &header, token).await?;
+    let claims = match serde_json::from_slice::<Value>(&verified.payload) {
+        Ok(Value::Object(_)) => {
+            let c = issuer
+                .validation(route)
+                .validate(verified.protected_header(), &verified.payload, now)
+                .map_err(from_jose)?;
+            Value::Object(c.all)
+        }
+        _ if route.require_exp => {
+            return Err(Rejection::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "token_time_invalid",
+                "claim \"exp\" missing (the payload is not a JSON object)",
+            ));
+        }
+        _ => Value::Null,
+    };
+    if let Some(rules) = &route.rules {
+        rules.eval(&claims).map_err(Rejection::denied)?;
+    }
+    Ok(Accepted {
+        issuer,
+        header: verified.protected_header().clone(),
+        payload: verified.payload,
+        claims,
+    })
+}
+
+/// The route's issuer; with several, the one whose `iss` the (unverified) payload names. The
+/// choice only selects keys and rules: the signature and `iss` are then verified.
+fn pick_issuer(route: &Route, token: &[u8]) -> Result<Arc<Issuer>, Rejection> {
+    if route.issuers.len() == 1 {
+        return Ok(route.issuers[0].clone());
+    }
+    let unverified = dangerous::decode_unverified(token).map_err(from_jose)?;
+    let iss = unverified
+        .payload
+        .as_deref()
+        .and_then(|p| serde_json::from_slice::<Value>(p).ok())
+        .and_then(|v| v.get("iss").and_then(Value::as_str).map(str::to_owned));
+    route
+        .issuers
+        .iter()
+        .find(|i| i.iss.is_some() && i.iss == iss)
+        .cloned()
+        .ok_or_else(|| {
+            Rejection::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "issuer_unknown",
+                format!("no accepted issuer {iss:?}"),
+            )
+        })
+}
+
+async fn verify(
+    route: &Route,
+    issuer: &Issuer,
+    header: &Header,
+    token: &[u8],
+) -> Result<Verified, Rejection> {
+    let kid = header.kid();
+    let in_map = issuer.by_kid.contains_key(kid.unwrap_or("default"));
+    let policy = || {
+        let p = issuer.policy.clone();
+        if route.crit.is_empty() {
+            p
+        } else {
+            p.understand_crit(route.crit.iter().cloned())
+        }
+    };
+    if in_map || issuer.jwks.is_none() {
+        if route.crit.is_empty() {
+            return issuer.static_verifier.verify(token).map_err(from_jose);
+        }
+        let keys = jws::Keys::Resolver(Arc::new(KidMap(issuer.by_kid.clone())));
+        return Verifier::new(policy(), keys)
+            .verify(token)
+            .map_err(from_jose);
+    }
+    let source = issuer.jwks.as_ref().expect("checked above");
+    let set = source.keys_for(kid).await.map_err(from_keys)?;
+    if set.is_empty() {
+        return Err(malformed("the issuer's JWK Set has no usable key"));
+    }
+    Verifier::new(policy(), set)
+        .verify(token)
+        .map_err(from_jose)
+}

@@ -1,0 +1,205 @@
+//! # joseguard-server
+//!
+//! `joseguard serve`: a gateway that validates JWS before a request reaches a backend, and a
+//! forward-auth decision service for nginx, Traefik and Envoy.
+//!
+//! - **Modes**: a compact JWS posted as the body (`application/jose`, `application/jose+json`;
+//!   JSON serializations when the route allows), forwarded as the original request or as the
+//!   verified payload with `Content-Type` from `cty`; or a bearer token from `Authorization`, a
+//!   header, a query parameter or a cookie.
+//! - **Keys** by `kid` (`default` for tokens without one) from OpenSSH lines, PEM certificates,
+//!   SPKI/PKCS#8 PEM, base64 SPKI, JWK, JWK Set files and JWK Set URLs; several issuers, each with
+//!   its own keys, algorithms, audiences and leeway.
+//! - **Checks**: `typ` and `cty` allowlists, `crit`, `exp`/`nbf`/`iat`, `iss`, `aud`, and rules
+//!   over claims; claims copied into upstream headers (inbound copies stripped).
+//! - **Answers**: 401 with a Bearer challenge and `application/problem+json` with a stable `code`,
+//!   403 `insufficient_scope`, 400, 413, 503 with `Retry-After` when keys are unavailable,
+//!   502/504 for backend failures; never a 500 from a bad token.
+//! - **Operations**: validated TOML config, hot reload on SIGHUP and on file change (a bad config
+//!   is refused and the old one kept), `/healthz`, `/readyz`, Prometheus `/metrics`, JSON access
+//!   logs without tokens, graceful shutdown, request timeouts and body limits.
+//!
+//! See `docs/gateway.md` for the configuration reference.
+#![forbid(unsafe_code)]
+
+mod answer;
+pub mod config;
+mod decide;
+mod echo;
+mod extract;
+mod gateway;
+mod metrics;
+mod proxy;
+mod quickstart;
+pub mod rules;
+pub mod runtime;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+pub use config::ConfigError;
+use runtime::Runtime;
+
+/// Reads, parses and validates a configuration file.
+pub async fn load(path: &Path) -> Result<Runtime, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    let file = config::parse(&text)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    Runtime::build(file, base).await
+}
+
+/// A running server.
+pub struct Running {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    /// Resolves when the server has stopped.
+    pub task: tokio::task::JoinHandle<()>,
+    /// Reloads the configuration now (as SIGHUP does).
+    pub reload: Arc<tokio::sync::Notify>,
+}
+
+/// Starts serving `config_path` until `shutdown` resolves; returns once listening.
+pub async fn start(
+    config_path: PathBuf,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<Running, ConfigError> {
+    let runtime = load(&config_path).await?;
+    let echo_url = if runtime.settings.echo_backend {
+        Some(
+            echo::start()
+                .await
+                .map_err(|e| ConfigError(format!("echo backend: {e}")))?,
+        )
+    } else {
+        None
+    };
+    runtime.warm_up().await;
+    let listener = tokio::net::TcpListener::bind(runtime.settings.listen)
+        .await
+        .map_err(|e| ConfigError(format!("server.listen: {}: {e}", runtime.settings.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| ConfigError(e.to_string()))?;
+    let client = reqwest::Client::builder()
+        .timeout(runtime.settings.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ConfigError(e.to_string()))?;
+    let app = gateway::App {
+        runtime: Arc::new(RwLock::new(Arc::new(runtime))),
+        client,
+        metrics: Arc::new(metrics::Metrics::new()),
+        echo_url,
+    };
+    let reload = Arc::new(tokio::sync::Notify::new());
+    tokio::spawn(watch(config_path, app.clone(), reload.clone()));
+    let router = gateway::router(app);
+    let task = tokio::spawn(async move {
+        let server = axum::serve(listener, router).with_graceful_shutdown(shutdown);
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    tracing::info!(%addr, "joseguard serving");
+    Ok(Running { addr, task, reload })
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Reloads on SIGHUP, on `reload.notify_one()`, and when the file's modification time changes.
+async fn watch(path: PathBuf, app: gateway::App, reload: Arc<tokio::sync::Notify>) {
+    let mut stamp = modified(&path);
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    loop {
+        let interval = app.runtime().settings.watch_interval;
+        let poll = async {
+            if interval.is_zero() {
+                std::future::pending::<()>().await
+            } else {
+                tokio::time::sleep(interval).await
+            }
+        };
+        #[cfg(unix)]
+        let hangup = async {
+            match hup.as_mut() {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let hangup = std::future::pending::<()>();
+        let forced = tokio::select! {
+            _ = poll => false,
+            _ = hangup => true,
+            _ = reload.notified() => true,
+        };
+        let now = modified(&path);
+        if !forced && now == stamp {
+            continue;
+        }
+        stamp = now;
+        match load(&path).await {
+            Ok(new) => {
+                new.warm_up().await;
+                *app.runtime.write().expect("runtime lock") = Arc::new(new);
+                tracing::info!(path = %path.display(), "configuration reloaded");
+            }
+            Err(e) => {
+                tracing::error!(path = %path.display(), error = %e, "new configuration refused; keeping the old one")
+            }
+        }
+    }
+}
+
+/// Installs the log subscriber (JSON or text; `RUST_LOG` filters, default `info`).
+pub fn init_logging(json: bool) {
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if json {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+/// Runs until Ctrl-C or SIGTERM: what `joseguard serve` does.
+pub async fn serve(config_path: PathBuf) -> Result<(), ConfigError> {
+    let preview = load(&config_path).await?;
+    init_logging(preview.settings.json_logs);
+    drop(preview);
+    let running = start(config_path.clone(), shutdown_signal()).await?;
+    quickstart::print_examples(&config_path, running.addr).await;
+    let _ = running.task.await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,472 @@
+//! The validated, typed configuration the server runs on: issuers with their keys and policy,
+//! routes with their modes, rules and header mappings. Built once per (re)load; requests only read
+//! it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use joseguard::jws::{Header, KeyResolver, Keys, Verifier, VerifyPolicy};
+use joseguard::jwt::Validation;
+use joseguard::{Jwk, JwsAlgorithm};
+use joseguard_keys::{JwksSource, LocalJwks, RemoteConfig, RemoteJwks};
+
+use crate::config::{self, duration, err, socket, ClaimHeader, ConfigError, KeyEntry};
+use crate::rules::Rule;
+
+/// Server-wide settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: std::net::SocketAddr,
+    pub request_timeout: Duration,
+    pub max_body_bytes: usize,
+    pub realm: String,
+    pub json_logs: bool,
+    pub forward_auth_path: String,
+    pub watch_interval: Duration,
+    pub echo_backend: bool,
+}
+
+/// An issuer: who signs, with which keys and algorithms, and what its tokens must claim.
+pub struct Issuer {
+    pub name: String,
+    pub iss: Option<String>,
+    pub policy: VerifyPolicy,
+    pub audiences: Vec<String>,
+    pub leeway: u64,
+    /// Keys by `kid` (with `default` for tokens without one), verified without I/O.
+    pub by_kid: Arc<HashMap<String, Arc<Jwk>>>,
+    /// A verifier over `by_kid`, built once.
+    pub static_verifier: Verifier,
+    /// A JWK Set file or URL, consulted for `kid`s not in `by_kid`.
+    pub jwks: Option<JwksSource>,
+}
+
+/// Where a route's token is.
+#[derive(Debug, Clone)]
+pub enum TokenSource {
+    /// `Authorization: Bearer`.
+    Bearer,
+    Header(String),
+    Query(String),
+    Cookie(String),
+}
+
+/// How a claim travels to the backend.
+#[derive(Debug, Clone)]
+pub struct ClaimHeaderRule {
+    pub header: axum::http::HeaderName,
+    pub claim: String,
+    /// Arrays as a comma-separated list instead of JSON.
+    pub comma: bool,
+}
+
+/// A route.
+pub struct Route {
+    pub path: String,
+    pub issuers: Vec<Arc<Issuer>>,
+    pub jose_body: bool,
+    pub token: TokenSource,
+    pub forward_payload: bool,
+    pub allow_json: bool,
+    pub typ: Vec<String>,
+    pub cty: Vec<String>,
+    pub crit: Vec<String>,
+    pub require_exp: bool,
+    pub rules: Option<Rule>,
+    pub claim_headers: Vec<ClaimHeaderRule>,
+    pub backend: Option<String>,
+}
+
+/// Everything a request needs.
+pub struct Runtime {
+    pub settings: Settings,
+    pub backend: Option<String>,
+    pub issuers: Vec<Arc<Issuer>>,
+    pub routes: Vec<Route>,
+}
+
+impl Runtime {
+    /// The route with the longest matching path prefix.
+    pub fn route(&self, path: &str) -> Option<&Route> {
+        self.routes
+            .iter()
+            .filter(|r| {
+                path == r.path
+                    || path.starts_with(&format!("{}/", r.path.trim_end_matches('/')))
+                    || r.path == "/"
+            })
+            .max_by_key(|r| r.path.len())
+    }
+}
+
+/// Resolves `kid` (or `default` for tokens without one) in a fixed map.
+pub struct KidMap(pub Arc<HashMap<String, Arc<Jwk>>>);
+
+impl KeyResolver for KidMap {
+    fn resolve(
+        &self,
+        protected: &Header,
+        unprotected: Option<&Header>,
+        _: JwsAlgorithm,
+        _: &[u8],
+    ) -> joseguard::Result<Vec<Arc<Jwk>>> {
+        let kid = protected
+            .kid()
+            .or_else(|| unprotected.and_then(Header::kid));
+        let key = self.0.get(kid.unwrap_or("default"));
+        key.map(|k| vec![k.clone()])
+            .ok_or_else(|| joseguard::Error::KidUnknown {
+                kid: kid.map(str::to_owned),
+            })
+    }
+}
+
+fn resolve_path(base: &Path, p: &str) -> PathBuf {
+    let p = Path::new(p);
+    if p.is_absolute() {
+        p.to_owned()
+    } else {
+        base.join(p)
+    }
+}
+
+/// A key from its configuration entry. Private keys (PKCS#8, JWK with `d`) are reduced to their
+/// public part: the gateway only verifies.
+fn key_entry(key: &str, entry: &KeyEntry, base: &Path) -> Result<Jwk, ConfigError> {
+    let parsed = match entry {
+        KeyEntry::Text(text) => Jwk::from_text(text).map_err(|e| err(key, e))?,
+        KeyEntry::Table(t) => match (&t.file, &t.spki, &t.jwk) {
+            (Some(f), None, None) => {
+                let path = resolve_path(base, f);
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| err(&format!("{key}.file"), format!("{}: {e}", path.display())))?;
+                Jwk::from_text(&text).map_err(|e| err(&format!("{key}.file"), e))?
+            }
+            (None, Some(b64), None) => {
+                // CZERTAINLY-style base64 SubjectPublicKeyInfo.
+                let der = base64::engine::general_purpose::STANDARD
+                    .decode(b64.split_whitespace().collect::<String>())
+                    .map_err(|e| err(&format!("{key}.spki"), format!("not base64: {e}")))?;
+                Jwk::from_der(&der).map_err(|e| err(&format!("{key}.spki"), e))?
+            }
+            (None, None, Some(v)) => {
+                let json = serde_json::to_value(v).map_err(|e| err(&format!("{key}.jwk"), e))?;
+                Jwk::from_value(&json).map_err(|e| err(&format!("{key}.jwk"), e))?
+            }
+            _ => return Err(err(key, "give exactly one of file, spki, jwk")),
+        },
+    };
+    if parsed.key_type() == joseguard::KeyType::Oct {
+        return Ok(parsed);
+    }
+    parsed.to_public().map_err(|e| err(key, e))
+}
+
+impl Runtime {
+    /// Validates `file` (paths relative to `base`) into a runtime. Remote JWK Sets are not
+    /// fetched here; [`warm_up`](Self::warm_up) does that.
+    pub async fn build(file: config::File, base: &Path) -> Result<Runtime, ConfigError> {
+        let s = &file.server;
+        let log_format = s.log_format.as_str();
+        if log_format != "json" && log_format != "text" {
+            return Err(err("server.log_format", "must be \"json\" or \"text\""));
+        }
+        if !s.forward_auth_path.starts_with('/') {
+            return Err(err("server.forward_auth_path", "must start with /"));
+        }
+        let settings = Settings {
+            listen: socket("server.listen", &s.listen)?,
+            request_timeout: duration("server.request_timeout", &s.request_timeout)?,
+            max_body_bytes: s.max_body_bytes,
+            realm: s.realm.clone(),
+            json_logs: log_format == "json",
+            forward_auth_path: s.forward_auth_path.clone(),
+            watch_interval: duration("server.watch_interval", &s.watch_interval)?,
+            echo_backend: file.backend.echo,
+        };
+        if let Some(url) = &file.backend.url {
+            if file.backend.echo {
+                return Err(err("backend", "set either url or echo = true, not both"));
+            }
+            check_url("backend.url", url)?;
+        }
+        let mut issuers: Vec<Arc<Issuer>> = Vec::new();
+        for (i, raw) in file.issuers.iter().enumerate() {
+            let key = format!("issuer[{i}] ({})", raw.name);
+            if issuers.iter().any(|x| x.name == raw.name) {
+                return Err(err(&key, "duplicate issuer name"));
+            }
+            issuers.push(Arc::new(build_issuer(&key, raw, base).await?));
+        }
+        let mut routes = Vec::new();
+        for (i, raw) in file.routes.iter().enumerate() {
+            let key = format!("route[{i}] ({})", raw.path);
+            routes.push(build_route(
+                &key,
+                raw,
+                &issuers,
+                file.backend.url.is_some() || file.backend.echo,
+            )?);
+        }
+        if routes.is_empty() {
+            return Err(err("route", "no [[route]]: add one with path and issuers"));
+        }
+        Ok(Runtime {
+            settings,
+            backend: file.backend.url.clone(),
+            issuers,
+            routes,
+        })
+    }
+
+    /// Fetches every remote JWK Set once; errors are logged (readiness reports them).
+    pub async fn warm_up(&self) {
+        for issuer in &self.issuers {
+            if let Some(JwksSource::Remote(r)) = &issuer.jwks {
+                if let Err(e) = r.warm_up().await {
+                    tracing::warn!(issuer = %issuer.name, error = %e, "JWK Set not available yet");
+                }
+            }
+        }
+    }
+
+    /// Ready when every issuer has keys to verify with.
+    pub fn ready(&self) -> Result<(), String> {
+        for issuer in &self.issuers {
+            if let Some(JwksSource::Remote(r)) = &issuer.jwks {
+                if r.stats().keys == 0 && issuer.by_kid.is_empty() {
+                    return Err(format!(
+                        "issuer {}: no keys yet from {}",
+                        issuer.name,
+                        r.url()
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_url(key: &str, url: &str) -> Result<(), ConfigError> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(err(
+            key,
+            format!("{url:?} must start with http:// or https://"),
+        ));
+    }
+    Ok(())
+}
+
+async fn build_issuer(key: &str, raw: &config::Issuer, base: &Path) -> Result<Issuer, ConfigError> {
+    if raw.algorithms.is_empty() {
+        return Err(err(
+            &format!("{key}.algorithms"),
+            "must list at least one algorithm, e.g. [\"ES256\"]",
+        ));
+    }
+    let algs = raw
+        .algorithms
+        .iter()
+        .map(|a| {
+            a.parse::<JwsAlgorithm>()
+                .map_err(|e| err(&format!("{key}.algorithms"), e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let policy = VerifyPolicy::new(algs)
+        .map_err(|e| err(&format!("{key}.algorithms"), e))?
+        .allow_private_headers(raw.private_headers.iter().cloned());
+    let mut by_kid = HashMap::new();
+    for (kid, entry) in &raw.keys {
+        by_kid.insert(
+            kid.clone(),
+            Arc::new(key_entry(&format!("{key}.keys.{kid}"), entry, base)?),
+        );
+    }
+    let jwks = match (&raw.jwks_file, &raw.jwks_url) {
+        (Some(_), Some(_)) => return Err(err(key, "set jwks_file or jwks_url, not both")),
+        (Some(f), None) => {
+            let path = resolve_path(base, f);
+            Some(JwksSource::Local(Arc::new(
+                LocalJwks::open(&path)
+                    .await
+                    .map_err(|e| err(&format!("{key}.jwks_file"), e))?,
+            )))
+        }
+        (None, Some(u)) => Some(JwksSource::Remote(Arc::new(
+            RemoteJwks::new(u, RemoteConfig::default())
+                .map_err(|e| err(&format!("{key}.jwks_url"), e))?,
+        ))),
+        (None, None) => None,
+    };
+    if by_kid.is_empty() && jwks.is_none() {
+        return Err(err(
+            key,
+            "no keys: add [issuer.keys] entries, jwks_file or jwks_url",
+        ));
+    }
+    let by_kid = Arc::new(by_kid);
+    let static_verifier = Verifier::new(
+        policy.clone(),
+        Keys::Resolver(Arc::new(KidMap(by_kid.clone()))),
+    );
+    Ok(Issuer {
+        name: raw.name.clone(),
+        iss: raw.iss.clone(),
+        policy,
+        audiences: raw.audiences.clone(),
+        leeway: duration(&format!("{key}.leeway"), &raw.leeway)?.as_secs(),
+        by_kid,
+        static_verifier,
+        jwks,
+    })
+}
+
+fn build_route(
+    key: &str,
+    raw: &config::Route,
+    issuers: &[Arc<Issuer>],
+    has_default_backend: bool,
+) -> Result<Route, ConfigError> {
+    if !raw.path.starts_with('/') {
+        return Err(err(&format!("{key}.path"), "must start with /"));
+    }
+    if raw.issuers.is_empty() {
+        return Err(err(
+            &format!("{key}.issuers"),
+            "name at least one [[issuer]]",
+        ));
+    }
+    let route_issuers = raw
+        .issuers
+        .iter()
+        .map(|name| {
+            issuers
+                .iter()
+                .find(|i| &i.name == name)
+                .cloned()
+                .ok_or_else(|| {
+                    err(
+                        &format!("{key}.issuers"),
+                        format!("no [[issuer]] named {name:?}"),
+                    )
+                })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let jose_body = match raw.mode.as_str() {
+        "bearer" => false,
+        "jose-body" => true,
+        other => {
+            return Err(err(
+                &format!("{key}.mode"),
+                format!("{other:?}: use \"bearer\" or \"jose-body\""),
+            ))
+        }
+    };
+    let forward_payload = match raw.forward.as_str() {
+        "original" => false,
+        "payload" => true,
+        other => {
+            return Err(err(
+                &format!("{key}.forward"),
+                format!("{other:?}: use \"original\" or \"payload\""),
+            ))
+        }
+    };
+    let t = &raw.token;
+    let token = match (&t.header, &t.query, &t.cookie) {
+        (None, None, None) => TokenSource::Bearer,
+        (Some(h), None, None) if h.eq_ignore_ascii_case("authorization") => TokenSource::Bearer,
+        (Some(h), None, None) => TokenSource::Header(h.clone()),
+        (None, Some(q), None) => TokenSource::Query(q.clone()),
+        (None, None, Some(c)) => TokenSource::Cookie(c.clone()),
+        _ => {
+            return Err(err(
+                &format!("{key}.token"),
+                "set one of header, query, cookie",
+            ))
+        }
+    };
+    if let Some(b) = &raw.backend {
+        check_url(&format!("{key}.backend"), b)?;
+    } else if !has_default_backend {
+        return Err(err(
+            key,
+            "no backend: set [backend] url (or echo = true) or the route's backend",
+        ));
+    }
+    let rules = raw
+        .rules
+        .as_ref()
+        .map(|r| Rule::parse(&format!("{key}.rules"), r))
+        .transpose()?;
+    let mut claim_headers = Vec::new();
+    for (name, spec) in &raw.claims_to_headers {
+        let header = axum::http::HeaderName::try_from(name.as_str()).map_err(|_| {
+            err(
+                &format!("{key}.claims_to_headers"),
+                format!("{name:?} is not a header name"),
+            )
+        })?;
+        let (claim, comma) = match spec {
+            ClaimHeader::Path(p) => (p.clone(), false),
+            ClaimHeader::Table { claim, format } => match format.as_deref() {
+                None | Some("json") => (claim.clone(), false),
+                Some("comma") => (claim.clone(), true),
+                Some(f) => {
+                    return Err(err(
+                        &format!("{key}.claims_to_headers.{name}.format"),
+                        format!("{f:?}: use \"json\" or \"comma\""),
+                    ))
+                }
+            },
+        };
+        claim_headers.push(ClaimHeaderRule {
+            header,
+            claim,
+            comma,
+        });
+    }
+    Ok(Route {
+        path: raw.path.clone(),
+        issuers: route_issuers,
+        jose_body,
+        token,
+        forward_payload,
+        allow_json: raw.allow_json_serialization,
+        typ: raw.typ.iter().map(|t| normalize_media_type(t)).collect(),
+        cty: raw.cty.iter().map(|t| normalize_media_type(t)).collect(),
+        crit: raw.crit.clone(),
+        require_exp: raw.require_exp,
+        rules,
+        claim_headers,
+        backend: raw.backend.clone(),
+    })
+}
+
+/// Lower case without an `application/` prefix (RFC 7515 §4.1.9-4.1.10 comparison).
+pub fn normalize_media_type(t: &str) -> String {
+    let t = t.to_ascii_lowercase();
+    t.strip_prefix("application/")
+        .map(str::to_owned)
+        .unwrap_or(t)
+}
+
+impl Issuer {
+    /// The claim validation for a route.
+    pub fn validation(&self, route: &Route) -> Validation {
+        let mut v = Validation::new().leeway(self.leeway);
+        if let Some(iss) = &self.iss {
+            v = v.issuer(iss);
+        }
+        for aud in &self.audiences {
+            v = v.audience(aud);
+        }
+        if !route.require_exp {
+            v = v.dangerous_allow_missing_exp();
+        }
+        v
+    }
+}

@@ -1,0 +1,994 @@
+//! The real server and a real backend on loopback ports: every answer, every key source, token
+//! sources, JOSE body forwarding, forward-auth, operations endpoints and reloads.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, Uri};
+use base64::Engine;
+use joseguard::jws::{Header, JwsBuilder};
+use joseguard::jwt::{self, JwtBuilder};
+use joseguard::{b64, EcCurve, Jwk, JwsAlgorithm, KeySpec};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A backend that answers with what it received.
+async fn backend(slow: Option<Duration>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| async move {
+        if let Some(d) = slow {
+            tokio::time::sleep(d).await;
+        }
+        let h: serde_json::Map<String, Value> =
+            headers.iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into())).collect();
+        axum::Json(json!({"method": method.as_str(), "uri": uri.to_string(), "headers": h, "body": String::from_utf8_lossy(&body)}))
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+struct Gw {
+    dir: PathBuf,
+    addr: std::net::SocketAddr,
+    reload: Arc<tokio::sync::Notify>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Gw {
+    async fn start(name: &str, config: &str, files: &[(&str, String)]) -> Gw {
+        let dir = std::env::temp_dir().join(format!("joseguard-gw-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        for (f, content) in files {
+            std::fs::write(dir.join(f), content).unwrap();
+        }
+        std::fs::write(dir.join("gw.toml"), config).unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let running = joseguard_server::start(dir.join("gw.toml"), async move {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap_or_else(|e| panic!("start: {e}"));
+        Gw {
+            dir,
+            addr: running.addr,
+            reload: running.reload,
+            _stop: tx,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Gw {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+fn es_key(kid: &str) -> Jwk {
+    let mut k = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
+    k.set_kid(Some(kid.into()));
+    k
+}
+
+fn token(key: &Jwk, alg: JwsAlgorithm, f: impl FnOnce(JwtBuilder) -> JwtBuilder) -> String {
+    let now = jwt::now();
+    f(JwtBuilder::new()
+        .issuer("https://op.example")
+        .audience("api")
+        .subject("alice")
+        .issued_at(now)
+        .expires_at(now + 300))
+    .sign(key, alg)
+    .unwrap()
+}
+
+async fn problem(resp: reqwest::Response) -> (StatusCode, Option<String>, Value) {
+    let status = resp.status();
+    let challenge = resp
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body: Value = resp.json().await.unwrap();
+    if status.as_u16() >= 400 {
+        assert_eq!(ct.as_deref(), Some("application/problem+json"));
+    }
+    (status, challenge, body)
+}
+
+fn base_config(backend: &str, extra_issuer: &str, routes: &str) -> String {
+    format!(
+        r#"
+[server]
+listen = "127.0.0.1:0"
+max_body_bytes = 4096
+request_timeout = "2s"
+watch_interval = "0s"
+
+[backend]
+url = "{backend}"
+
+[[issuer]]
+name = "op"
+iss = "https://op.example"
+algorithms = ["ES256", "RS256", "EdDSA"]
+audiences = ["api"]
+{extra_issuer}
+
+{routes}
+"#
+    )
+}
+
+const API: &str = r#"
+[[route]]
+path = "/api"
+issuers = ["op"]
+[route.claims_to_headers]
+X-User = "sub"
+X-Roles = { claim = "realm_access.roles", format = "comma" }
+X-Roles-Json = "realm_access.roles"
+"#;
+
+#[tokio::test]
+async fn bearer_answers() {
+    let k1 = es_key("k1");
+    let be = backend(None).await;
+    let cfg = base_config(&be, "[issuer.keys]\nk1 = { file = \"k1.jwk\" }", API);
+    let gw = Gw::start(
+        "bearer",
+        &cfg,
+        &[("k1.jwk", k1.to_public().unwrap().to_json())],
+    )
+    .await;
+    let c = client();
+    // 200: claims to headers, inbound copies stripped.
+    let good = token(&k1, JwsAlgorithm::ES256, |b| {
+        b.claim("realm_access", json!({"roles": ["admin", "ops"]}))
+    });
+    let r = c
+        .get(gw.url("/api/x?q=1"))
+        .bearer_auth(&good)
+        .header("X-User", "mallory")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let echo: Value = r.json().await.unwrap();
+    assert_eq!(echo["uri"], "/api/x?q=1");
+    assert_eq!(echo["headers"]["x-user"], "alice");
+    assert_eq!(echo["headers"]["x-roles"], "admin,ops");
+    assert_eq!(echo["headers"]["x-roles-json"], r#"["admin","ops"]"#);
+    // 401 missing: challenge without error.
+    let (s, ch, body) = problem(c.get(gw.url("/api/x")).send().await.unwrap()).await;
+    assert_eq!(
+        (s, ch.as_deref(), body["code"].as_str()),
+        (
+            StatusCode::UNAUTHORIZED,
+            Some(r#"Bearer realm="joseguard""#),
+            Some("token_missing")
+        )
+    );
+    // Each rejection with its stable code.
+    let now = jwt::now();
+    let other = es_key("k1");
+    let cases = [
+        (
+            token(&k1, JwsAlgorithm::ES256, |b| b.expires_at(now - 600)),
+            "token_expired",
+        ),
+        (
+            token(&k1, JwsAlgorithm::ES256, |b| b.not_before(now + 600)),
+            "token_not_yet_valid",
+        ),
+        (
+            token(&es_key("k9"), JwsAlgorithm::ES256, |b| b),
+            "kid_unknown",
+        ),
+        (
+            token(&other, JwsAlgorithm::ES256, |b| b),
+            "signature_invalid",
+        ),
+        (
+            token(&k1, JwsAlgorithm::ES256, |b| b.audience("other")),
+            "audience_invalid",
+        ),
+        (
+            token(&k1, JwsAlgorithm::ES256, |b| {
+                b.issuer("https://evil.example")
+            }),
+            "issuer_invalid",
+        ),
+        (
+            token(&k1, JwsAlgorithm::ES256, |b| b.typ("at+jwt")),
+            "typ_not_allowed",
+        ),
+        ("not.a.token".to_owned(), "token_malformed"),
+        ("a.b".to_owned(), "token_malformed"),
+        (
+            format!(
+                "{}.{}.",
+                b64::encode(r#"{"alg":"none"}"#),
+                b64::encode("{}")
+            ),
+            "alg_not_allowed",
+        ),
+    ];
+    for (t, code) in cases {
+        let (s, ch, body) =
+            problem(c.get(gw.url("/api")).bearer_auth(&t).send().await.unwrap()).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{code}");
+        assert_eq!(body["code"], code);
+        let ch = ch.unwrap();
+        assert!(
+            ch.starts_with(
+                r#"Bearer realm="joseguard", error="invalid_token", error_description=""#
+            ),
+            "{ch}"
+        );
+        assert!(
+            !ch.contains(&t) || t.len() < 12,
+            "the challenge never echoes the token"
+        );
+    }
+    // typ is case-insensitive and JOSE is accepted (the Gravitee policy wrongly refused it).
+    let jose = JwsBuilder::new(
+        json!({"iss":"https://op.example","aud":"api","exp": now + 60})
+            .to_string()
+            .as_bytes(),
+    )
+    .signer(&k1, JwsAlgorithm::ES256, Header::new().with("typ", "jose"))
+    .unwrap()
+    .compact()
+    .unwrap();
+    assert_eq!(
+        c.get(gw.url("/api"))
+            .bearer_auth(&jose)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // No 404 leaks into routed paths; unrouted paths get 404 problem.
+    assert_eq!(
+        c.get(gw.url("/nothing")).send().await.unwrap().status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn every_key_source_and_the_gravitee_example() {
+    // Gravitee's README: policy.jws.kid.default is an ssh-rsa line, kid-2016 a PEM certificate.
+    let rsa = Jwk::generate(KeySpec::Rsa(2048)).unwrap();
+    let rsa_pub = rsa.to_public().unwrap().to_public_value();
+    let mpint = |b64u: &str| {
+        let mut v = b64::decode(b64u, "x").unwrap();
+        if v[0] & 0x80 != 0 {
+            v.insert(0, 0);
+        }
+        v
+    };
+    let mut wire = Vec::new();
+    for part in [
+        b"ssh-rsa".to_vec(),
+        mpint(rsa_pub["e"].as_str().unwrap()),
+        mpint(rsa_pub["n"].as_str().unwrap()),
+    ] {
+        wire.extend_from_slice(&(part.len() as u32).to_be_bytes());
+        wire.extend_from_slice(&part);
+    }
+    let ssh_line = format!(
+        "ssh-rsa {} gateway@example",
+        base64::engine::general_purpose::STANDARD.encode(&wire)
+    );
+    // A certificate for kid-2016, made with rcgen; its private key signs.
+    let cert_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["signer.example".into()])
+        .unwrap()
+        .self_signed(&cert_key)
+        .unwrap();
+    let mut cert_signer = Jwk::from_pem(&cert_key.serialize_pem()).unwrap();
+    cert_signer.set_kid(Some("kid-2016".into()));
+    // SPKI PEM, base64 SPKI, inline JWK, JWK Set file, and a JWK Set URL.
+    let spki_key = es_key("spki");
+    let b64_key = es_key("b64");
+    let inline = Jwk::generate(KeySpec::Okp(joseguard::OkpCurve::Ed25519)).unwrap();
+    let set_key = es_key("from-set");
+    let url_key = es_key("from-url");
+    let jwks_url = {
+        let body = json!({"keys": [url_key.to_public_value()]}).to_string();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+        let app =
+            axum::Router::new().route("/jwks", axum::routing::get(move || async move { body }));
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    };
+    let be = backend(None).await;
+    let b64_spki = base64::engine::general_purpose::STANDARD.encode(b64_key.to_spki_der().unwrap());
+    let inline_toml = inline.to_public_value().to_string().replace('"', "\\\"");
+    let issuers = format!(
+        r#"
+[issuer.keys]
+default = "{ssh_line}"
+kid-2016 = {{ file = "cert.pem" }}
+spki = {{ file = "spki.pem" }}
+b64 = {{ spki = "{b64_spki}" }}
+ed = "{inline_toml}"
+
+[[issuer]]
+name = "set"
+iss = "https://set.example"
+algorithms = ["ES256"]
+jwks_file = "jwks.json"
+
+[[issuer]]
+name = "url"
+iss = "https://url.example"
+algorithms = ["ES256"]
+jwks_url = "{jwks_url}"
+"#
+    );
+    let routes = r#"
+[[route]]
+path = "/api"
+issuers = ["op", "set", "url"]
+"#;
+    let cfg = base_config(&be, &issuers, routes);
+    let files = [
+        ("cert.pem", cert.pem()),
+        ("spki.pem", spki_key.to_public_pem().unwrap()),
+        (
+            "jwks.json",
+            json!({"keys": [set_key.to_public_value()]}).to_string(),
+        ),
+    ];
+    let gw = Gw::start("sources", &cfg, &files).await;
+    let c = client();
+    let mut inline_signer = inline;
+    inline_signer.set_kid(Some("ed".into()));
+    let now = jwt::now();
+    let cases: Vec<(String, &str)> = vec![
+        (
+            token(&rsa, JwsAlgorithm::RS256, |b| b),
+            "ssh-rsa default (no kid)",
+        ),
+        (
+            token(&cert_signer, JwsAlgorithm::ES256, |b| b),
+            "PEM certificate kid-2016",
+        ),
+        (token(&spki_key, JwsAlgorithm::ES256, |b| b), "SPKI PEM"),
+        (token(&b64_key, JwsAlgorithm::ES256, |b| b), "base64 SPKI"),
+        (
+            token(&inline_signer, JwsAlgorithm::EdDSA, |b| b),
+            "inline JWK",
+        ),
+        (
+            JwtBuilder::new()
+                .issuer("https://set.example")
+                .expires_at(now + 60)
+                .sign(&set_key, JwsAlgorithm::ES256)
+                .unwrap(),
+            "JWK Set file",
+        ),
+        (
+            JwtBuilder::new()
+                .issuer("https://url.example")
+                .expires_at(now + 60)
+                .sign(&url_key, JwsAlgorithm::ES256)
+                .unwrap(),
+            "JWK Set URL",
+        ),
+    ];
+    for (t, what) in cases {
+        let r = c.get(gw.url("/api")).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{what}: {}", r.text().await.unwrap());
+    }
+    // A token naming an issuer the route does not accept.
+    let stranger = JwtBuilder::new()
+        .issuer("https://nobody")
+        .expires_at(now + 60)
+        .sign(&set_key, JwsAlgorithm::ES256)
+        .unwrap();
+    let (s, _, body) = problem(
+        c.get(gw.url("/api"))
+            .bearer_auth(&stranger)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("issuer_unknown"))
+    );
+}
+
+#[tokio::test]
+async fn rules_deny_with_403() {
+    let k1 = es_key("k1");
+    let be = backend(None).await;
+    let routes = r#"
+[[route]]
+path = "/api"
+issuers = ["op"]
+rules = { all = [
+  { claim = "scope", contains = "read" },
+  { any = [ { claim = "acr", at_least = "substantial", levels = ["low", "substantial", "high"] }, { claim = "amr", contains = "mfa" } ] },
+  { not = { claim = "suspended", exists = true } },
+  { claim = "email", regex = ".*@example\\.com" },
+  { claim = "age", gte = 18 },
+] }
+"#;
+    let cfg = base_config(&be, "[issuer.keys]\nk1 = { file = \"k1.jwk\" }", routes);
+    let gw = Gw::start(
+        "rules",
+        &cfg,
+        &[("k1.jwk", k1.to_public().unwrap().to_json())],
+    )
+    .await;
+    let c = client();
+    let ok = |b: JwtBuilder| {
+        b.claim("scope", "read write")
+            .claim("acr", "high")
+            .claim("email", "a@example.com")
+            .claim("age", 30)
+    };
+    let t = token(&k1, JwsAlgorithm::ES256, ok);
+    assert_eq!(
+        c.get(gw.url("/api"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let denials: Vec<Box<dyn Fn(JwtBuilder) -> JwtBuilder>> = vec![
+        Box::new(move |b| ok(b).claim("scope", "write")),
+        Box::new(move |b| ok(b).claim("acr", "low")),
+        Box::new(move |b| ok(b).claim("suspended", true)),
+        Box::new(move |b| ok(b).claim("email", "a@example.com.evil")),
+        Box::new(move |b| ok(b).claim("age", 17)),
+    ];
+    for d in denials {
+        let t = token(&k1, JwsAlgorithm::ES256, d);
+        let (s, ch, body) =
+            problem(c.get(gw.url("/api")).bearer_auth(&t).send().await.unwrap()).await;
+        assert_eq!(
+            (s, body["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("rule_denied"))
+        );
+        assert!(ch.unwrap().contains(r#"error="insufficient_scope""#));
+    }
+    // amr instead of acr satisfies the any-of.
+    let t = token(&k1, JwsAlgorithm::ES256, |b| {
+        ok(b)
+            .claim("acr", "low")
+            .claim("amr", json!(["pwd", "mfa"]))
+    });
+    assert_eq!(
+        c.get(gw.url("/api"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn jose_body_mode_forwards_original_or_payload() {
+    let k1 = es_key("k1");
+    let be = backend(None).await;
+    let routes = r#"
+[[route]]
+path = "/orig"
+issuers = ["docs"]
+mode = "jose-body"
+require_exp = false
+
+[[route]]
+path = "/payload"
+issuers = ["docs"]
+mode = "jose-body"
+forward = "payload"
+require_exp = false
+allow_json_serialization = true
+cty = ["json", "text/plain"]
+"#;
+    // A document signer: no iss/aud expectations, its documents are not JWTs.
+    let docs = "[issuer.keys]\nk1 = { file = \"k1.jwk\" }\n\n[[issuer]]\nname = \"docs\"\nalgorithms = [\"ES256\"]\n[issuer.keys]\nk1 = { file = \"k1.jwk\" }";
+    let cfg = base_config(&be, docs, routes);
+    let gw = Gw::start(
+        "jose",
+        &cfg,
+        &[("k1.jwk", k1.to_public().unwrap().to_json())],
+    )
+    .await;
+    let c = client();
+    let jws = |payload: &[u8], cty: Option<&str>| {
+        let mut h = Header::new().with("typ", "JOSE");
+        if let Some(c) = cty {
+            h.insert("cty", c);
+        }
+        let b = JwsBuilder::new(payload)
+            .signer(&k1, JwsAlgorithm::ES256, h)
+            .unwrap();
+        (b.compact().unwrap(), b.flattened().unwrap())
+    };
+    let doc = jws(br#"{"amount":42}"#, Some("json"));
+    let compact = doc.0.clone();
+    let r = c
+        .post(gw.url("/orig"))
+        .header("content-type", "application/jose")
+        .body(compact.clone())
+        .send()
+        .await
+        .unwrap();
+    let echo: Value = r.json().await.unwrap();
+    assert_eq!(echo["body"], compact.as_str(), "original request forwarded");
+    assert_eq!(echo["headers"]["content-type"], "application/jose");
+    // cty "json" becomes application/json (RFC 7515 §4.1.10).
+    let r = c
+        .post(gw.url("/payload"))
+        .header("content-type", "application/jose+json")
+        .body(compact)
+        .send()
+        .await
+        .unwrap();
+    let echo: Value = r.json().await.unwrap();
+    assert_eq!(echo["body"], r#"{"amount":42}"#);
+    assert_eq!(echo["headers"]["content-type"], "application/json");
+    let text = jws(b"plain words", Some("text/plain")).0;
+    let echo: Value = c
+        .post(gw.url("/payload"))
+        .header("content-type", "application/jose")
+        .body(text)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            echo["body"].as_str(),
+            echo["headers"]["content-type"].as_str()
+        ),
+        (Some("plain words"), Some("text/plain"))
+    );
+    // Flattened JSON only where allowed.
+    let flat = doc.1;
+    assert_eq!(
+        c.post(gw.url("/payload"))
+            .header("content-type", "application/jose+json")
+            .body(flat.clone())
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let (s, _, body) = problem(
+        c.post(gw.url("/orig"))
+            .header("content-type", "application/jose+json")
+            .body(flat)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("serialization_not_allowed"))
+    );
+    // cty not allowed, wrong content type, empty body, body over the limit.
+    let xml = jws(b"<a/>", Some("xml")).0;
+    let (_, _, body) = problem(
+        c.post(gw.url("/payload"))
+            .header("content-type", "application/jose")
+            .body(xml)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(body["code"], "cty_not_allowed");
+    let (s, _, body) = problem(
+        c.post(gw.url("/orig"))
+            .header("content-type", "text/plain")
+            .body("x")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("content_type_unsupported"))
+    );
+    let (s, _, body) = problem(
+        c.post(gw.url("/orig"))
+            .header("content-type", "application/jose")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("token_missing"))
+    );
+    let big = jws(&vec![b'a'; 8000], None).0;
+    let (s, _, body) = problem(
+        c.post(gw.url("/orig"))
+            .header("content-type", "application/jose")
+            .body(big)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large"))
+    );
+}
+
+#[tokio::test]
+async fn token_sources_header_query_cookie() {
+    let k1 = es_key("k1");
+    let be = backend(None).await;
+    let routes = r#"
+[[route]]
+path = "/h"
+issuers = ["op"]
+token = { header = "X-Token" }
+[[route]]
+path = "/q"
+issuers = ["op"]
+token = { query = "access_token" }
+[[route]]
+path = "/c"
+issuers = ["op"]
+token = { cookie = "session" }
+"#;
+    let cfg = base_config(&be, "[issuer.keys]\nk1 = { file = \"k1.jwk\" }", routes);
+    let gw = Gw::start(
+        "sources2",
+        &cfg,
+        &[("k1.jwk", k1.to_public().unwrap().to_json())],
+    )
+    .await;
+    let c = client();
+    let t = token(&k1, JwsAlgorithm::ES256, |b| b);
+    assert_eq!(
+        c.get(gw.url("/h"))
+            .header("X-Token", &t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        c.get(gw.url(&format!("/q?x=1&access_token={t}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        c.get(gw.url("/c"))
+            .header("cookie", format!("a=b; session={t}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        c.get(gw.url("/h"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401,
+        "the route reads X-Token only"
+    );
+}
+
+#[tokio::test]
+async fn backend_failures_are_502_and_504() {
+    let k1 = es_key("k1");
+    let slow = backend(Some(Duration::from_secs(5))).await;
+    let routes = r#"
+[[route]]
+path = "/down"
+issuers = ["op"]
+backend = "http://127.0.0.1:9"
+[[route]]
+path = "/slow"
+issuers = ["op"]
+backend = "SLOW"
+"#
+    .replace("SLOW", &slow);
+    let cfg = base_config(
+        "http://127.0.0.1:9",
+        "[issuer.keys]\nk1 = { file = \"k1.jwk\" }",
+        &routes,
+    );
+    let gw = Gw::start(
+        "backend",
+        &cfg,
+        &[("k1.jwk", k1.to_public().unwrap().to_json())],
+    )
+    .await;
+    let c = client();
+    let t = token(&k1, JwsAlgorithm::ES256, |b| b);
+    let (s, _, body) = problem(c.get(gw.url("/down")).bearer_auth(&t).send().await.unwrap()).await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::BAD_GATEWAY, Some("backend_unavailable"))
+    );
+    let (s, _, _) = problem(c.get(gw.url("/slow")).bearer_auth(&t).send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::GATEWAY_TIMEOUT);
+}
+
+#[tokio::test]
+async fn keys_unavailable_is_503_with_retry_after() {
+    let routes = "[[route]]\npath = \"/api\"\nissuers = [\"op\"]\n";
+    let cfg = base_config(
+        "http://127.0.0.1:9",
+        "jwks_url = \"http://127.0.0.1:9/jwks\"",
+        routes,
+    );
+    let gw = Gw::start("unavail", &cfg, &[]).await;
+    let c = client();
+    let t = token(&es_key("k1"), JwsAlgorithm::ES256, |b| b);
+    let r = c.get(gw.url("/api")).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.headers().get("retry-after").unwrap(), "30");
+    let (s, _, body) = problem(r).await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("keys_unavailable"))
+    );
+    assert_eq!(
+        c.get(gw.url("/readyz")).send().await.unwrap().status(),
+        503,
+        "not ready without keys"
+    );
+    assert_eq!(
+        c.get(gw.url("/healthz")).send().await.unwrap().status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn forward_auth_for_nginx_traefik_and_envoy() {
+    let k1 = es_key("k1");
+    let cfg = base_config(
+        "http://127.0.0.1:9",
+        "[issuer.keys]\nk1 = { file = \"k1.jwk\" }",
+        API,
+    );
+    let gw = Gw::start(
+        "fwd",
+        &cfg,
+        &[("k1.jwk", k1.to_public().unwrap().to_json())],
+    )
+    .await;
+    let c = client();
+    let t = token(&k1, JwsAlgorithm::ES256, |b| {
+        b.claim("realm_access", json!({"roles": ["a", "b"]}))
+    });
+    // nginx auth_request
+    let r = c
+        .get(gw.url("/_joseguard/auth"))
+        .header("X-Original-URI", "/api/orders")
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-user"], "alice");
+    assert_eq!(r.headers()["x-roles"], "a,b");
+    // Traefik forwardAuth
+    let r = c
+        .get(gw.url("/_joseguard/auth"))
+        .header("X-Forwarded-Uri", "/api/orders")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Envoy ext_authz with path_prefix: the original path follows ours.
+    let r = c
+        .post(gw.url("/_joseguard/auth/api/orders"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let expired = token(&k1, JwsAlgorithm::ES256, |b| {
+        b.expires_at(jwt::now() - 3600)
+    });
+    let (s, _, body) = problem(
+        c.get(gw.url("/_joseguard/auth/api"))
+            .bearer_auth(&expired)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("token_expired"))
+    );
+}
+
+#[tokio::test]
+async fn metrics_and_reload() {
+    let (k1, k2) = (es_key("k1"), es_key("k2"));
+    let be = backend(None).await;
+    let cfg = base_config(&be, "[issuer.keys]\nk1 = { file = \"k1.jwk\" }", API);
+    let gw = Gw::start(
+        "reload",
+        &cfg,
+        &[
+            ("k1.jwk", k1.to_public().unwrap().to_json()),
+            ("k2.jwk", k2.to_public().unwrap().to_json()),
+        ],
+    )
+    .await;
+    let c = client();
+    let t2 = token(&k2, JwsAlgorithm::ES256, |b| b);
+    assert_eq!(
+        c.get(gw.url("/api"))
+            .bearer_auth(&t2)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    // A good new configuration is taken.
+    std::fs::write(
+        gw.dir.join("gw.toml"),
+        base_config(&be, "[issuer.keys]\nk2 = { file = \"k2.jwk\" }", API),
+    )
+    .unwrap();
+    gw.reload.notify_one();
+    let mut ok = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if c.get(gw.url("/api"))
+            .bearer_auth(&t2)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 200
+        {
+            ok = true;
+            break;
+        }
+    }
+    assert!(ok, "reloaded");
+    // A bad one is refused and the old one kept.
+    std::fs::write(gw.dir.join("gw.toml"), "[[route]]\npath = \"nope\"").unwrap();
+    gw.reload.notify_one();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        c.get(gw.url("/api"))
+            .bearer_auth(&t2)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let m = c
+        .get(gw.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.contains(r#"joseguard_decisions_total{route="/api",decision="allow",code="ok"}"#),
+        "{m}"
+    );
+    assert!(m.contains(r#"decision="deny",code="kid_unknown""#));
+    assert!(m.contains("joseguard_request_duration_seconds_bucket"));
+    assert!(m.contains(r#"joseguard_keys{issuer="op"} 1"#));
+    assert!(m.ends_with("# EOF\n"));
+}
+
+#[tokio::test]
+async fn config_errors_name_the_key_and_the_fix() {
+    let cases = [
+        ("[[route]]\npath = \"/a\"\nissuers = [\"x\"]\n[backend]\necho = true", "no [[issuer]] named \"x\""),
+        ("[[issuer]]\nname = \"a\"\nalgorithms = []\njwks_url = \"https://x/j\"\n", "algorithms: must list at least one"),
+        ("[[issuer]]\nname = \"a\"\nalgorithms = [\"none\"]\njwks_url = \"https://x/j\"\n", "alg none"),
+        ("[[issuer]]\nname = \"a\"\nalgorithms = [\"ES256\"]\n", "no keys"),
+        ("[[issuer]]\nname = \"a\"\nalgorithms = [\"ES256\"]\njwks_url = \"http://example.com/j\"\n", "https"),
+        ("[server]\nlisten = \"nowhere\"", "server.listen"),
+        ("[server]\nrequest_timeout = \"soon\"", "server.request_timeout"),
+        ("[server]\nbogus = 1", "unknown field `bogus`"),
+        ("[[issuer]]\nname = \"a\"\nalgorithms = [\"ES256\"]\n[issuer.keys]\nk = \"ssh-rsa garbage\"\n", "issuer[0] (a).keys.k"),
+        ("[[issuer]]\nname = \"a\"\nalgorithms = [\"ES256\"]\n[issuer.keys]\nk = { file = \"missing.pem\" }\n", "missing.pem"),
+    ];
+    let dir = std::env::temp_dir().join(format!("joseguard-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (i, (text, needle)) in cases.iter().enumerate() {
+        let path = dir.join(format!("c{i}.toml"));
+        std::fs::write(&path, text).unwrap();
+        let e = joseguard_server::load(&path)
+            .await
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(e.contains(needle), "{text:?}: {e}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn garbage_never_yields_500() {
+    let k1 = es_key("k1");
+    let be = backend(None).await;
+    let cfg = base_config(&be, "[issuer.keys]\nk1 = { file = \"k1.jwk\" }", API);
+    let gw = Gw::start(
+        "garbage",
+        &cfg,
+        &[("k1.jwk", k1.to_public().unwrap().to_json())],
+    )
+    .await;
+    let c = client();
+    let long = "a.".repeat(5000);
+    let inputs = [
+        "",
+        " ",
+        "Bearer",
+        "....",
+        "e30.e30.e30",
+        "{}",
+        "{\"payload\":1}",
+        "eyJhbGciOiJFUzI1NiJ9..",
+        &long,
+        "\u{7f}",
+    ];
+    for i in inputs {
+        let r = c
+            .get(gw.url("/api"))
+            .header("authorization", format!("Bearer {i}"))
+            .send()
+            .await;
+        if let Ok(r) = r {
+            assert!(r.status().is_client_error(), "{i:?}: {}", r.status());
+        }
+    }
+}
