@@ -126,6 +126,35 @@ pub struct Issuer {
     /// Private header names accepted in tokens.
     #[serde(default)]
     pub private_headers: Vec<String>,
+    /// Certificate chains in the `x5c` header, validated to trust anchors.
+    pub x5c: Option<X5c>,
+}
+
+/// `[issuer.x5c]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct X5c {
+    /// PEM files of trusted root (or intermediate) certificates.
+    pub trust_anchors: Vec<String>,
+    /// Check notBefore/notAfter (default true).
+    #[serde(default = "yes")]
+    pub check_certificate_validity: bool,
+    /// Check the leaf against CRLs from its CRL Distribution Points (default false).
+    #[serde(default)]
+    pub check_certificate_revocation: bool,
+    /// When no CRL can be had: refuse with 503 (false, default) or allow (true).
+    #[serde(default)]
+    pub revocation_fail_open: bool,
+    /// Refuse tokens without `x5c` (default false: they are verified with `keys` by `kid`).
+    #[serde(default)]
+    pub require: bool,
+    /// Timeout for fetching a CRL.
+    #[serde(default = "default_crl_timeout")]
+    pub crl_timeout: String,
+}
+
+fn default_crl_timeout() -> String {
+    "5s".into()
 }
 
 fn default_leeway() -> String {

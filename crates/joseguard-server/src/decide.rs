@@ -123,7 +123,6 @@ async fn verify(
     token: &[u8],
 ) -> Result<Verified, Rejection> {
     let kid = header.kid();
-    let in_map = issuer.by_kid.contains_key(kid.unwrap_or("default"));
     let policy = || {
         let p = issuer.policy.clone();
         if route.crit.is_empty() {
@@ -132,6 +131,38 @@ async fn verify(
             p.understand_crit(route.crit.iter().cloned())
         }
     };
+    // A chain in the header is used only when the issuer configures trust anchors for it; the
+    // leaf's key must then verify the token (and equal the configured key for the kid, if any).
+    if let Some(x5c) = &issuer.x5c {
+        match header.get("x5c") {
+            Some(chain) => {
+                let leaf = x5c.leaf_key(chain).await?;
+                let configured = kid.and_then(|k| issuer.by_kid.get(k));
+                if let Some(configured) = configured {
+                    let sha = joseguard::Sha2::Sha256;
+                    if configured.thumbprint(sha) != leaf.thumbprint(sha) {
+                        return Err(Rejection::new(
+                            axum::http::StatusCode::UNAUTHORIZED,
+                            "x5c_key_mismatch",
+                            "the x5c leaf's key is not the key configured for this kid",
+                        ));
+                    }
+                }
+                return Verifier::new(policy(), leaf)
+                    .verify(token)
+                    .map_err(from_jose);
+            }
+            None if x5c.require => {
+                return Err(Rejection::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "x5c_missing",
+                    "this issuer's tokens must carry x5c",
+                ));
+            }
+            None => {}
+        }
+    }
+    let in_map = issuer.by_kid.contains_key(kid.unwrap_or("default"));
     if in_map || issuer.jwks.is_none() {
         if route.crit.is_empty() {
             return issuer.static_verifier.verify(token).map_err(from_jose);

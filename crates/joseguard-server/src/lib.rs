@@ -33,6 +33,7 @@ mod proxy;
 mod quickstart;
 pub mod rules;
 pub mod runtime;
+mod x5c;
 
 use std::future::Future;
 use std::net::SocketAddr;

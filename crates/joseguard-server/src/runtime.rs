@@ -42,6 +42,8 @@ pub struct Issuer {
     pub static_verifier: Verifier,
     /// A JWK Set file or URL, consulted for `kid`s not in `by_kid`.
     pub jwks: Option<JwksSource>,
+    /// Certificate chains in `x5c`, when configured.
+    pub x5c: Option<crate::x5c::X5cPolicy>,
 }
 
 /// Where a route's token is.
@@ -301,10 +303,38 @@ async fn build_issuer(key: &str, raw: &config::Issuer, base: &Path) -> Result<Is
         ))),
         (None, None) => None,
     };
-    if by_kid.is_empty() && jwks.is_none() {
+    let x5c = match &raw.x5c {
+        None => None,
+        Some(x) => {
+            let k = format!("{key}.x5c.trust_anchors");
+            if x.trust_anchors.is_empty() {
+                return Err(err(
+                    &k,
+                    "list at least one PEM file of trusted certificates",
+                ));
+            }
+            let mut ders = Vec::new();
+            for f in &x.trust_anchors {
+                let path = resolve_path(base, f);
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| err(&k, format!("{}: {e}", path.display())))?;
+                ders.extend(crate::x5c::load_pem_certs(&k, &bytes)?);
+            }
+            Some(crate::x5c::X5cPolicy::new(
+                &k,
+                ders,
+                x.check_certificate_validity,
+                x.check_certificate_revocation,
+                x.revocation_fail_open,
+                x.require,
+                duration(&format!("{key}.x5c.crl_timeout"), &x.crl_timeout)?,
+            )?)
+        }
+    };
+    if by_kid.is_empty() && jwks.is_none() && x5c.is_none() {
         return Err(err(
             key,
-            "no keys: add [issuer.keys] entries, jwks_file or jwks_url",
+            "no keys: add [issuer.keys] entries, jwks_file, jwks_url or [issuer.x5c]",
         ));
     }
     let by_kid = Arc::new(by_kid);
@@ -321,6 +351,7 @@ async fn build_issuer(key: &str, raw: &config::Issuer, base: &Path) -> Result<Is
         by_kid,
         static_verifier,
         jwks,
+        x5c,
     })
 }
 

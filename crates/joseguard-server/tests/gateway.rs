@@ -992,3 +992,59 @@ async fn garbage_never_yields_500() {
         }
     }
 }
+
+#[tokio::test]
+async fn reloads_when_the_file_changes() {
+    let (k1, k2) = (es_key("k1"), es_key("k2"));
+    let be = backend(None).await;
+    let watched = |keys: &str| {
+        base_config(&be, keys, API).replace("watch_interval = \"0s\"", "watch_interval = \"100ms\"")
+    };
+    let files = [
+        ("k1.jwk", k1.to_public().unwrap().to_json()),
+        ("k2.jwk", k2.to_public().unwrap().to_json()),
+    ];
+    let gw = Gw::start(
+        "watch",
+        &watched("[issuer.keys]\nk1 = { file = \"k1.jwk\" }"),
+        &files,
+    )
+    .await;
+    let c = client();
+    let t2 = token(&k2, JwsAlgorithm::ES256, |b| b);
+    assert_eq!(
+        c.get(gw.url("/api"))
+            .bearer_auth(&t2)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    // Make sure the modification time moves even on coarse-grained file systems.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    std::fs::write(
+        gw.dir.join("gw.toml"),
+        watched("[issuer.keys]\nk2 = { file = \"k2.jwk\" }"),
+    )
+    .unwrap();
+    let mut status = 0;
+    for _ in 0..60 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        status = c
+            .get(gw.url("/api"))
+            .bearer_auth(&t2)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if status == 200 {
+            break;
+        }
+    }
+    assert_eq!(
+        status, 200,
+        "the changed file was picked up without a signal"
+    );
+}
