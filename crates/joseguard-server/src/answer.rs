@@ -8,6 +8,16 @@ use axum::response::{IntoResponse, Response};
 use joseguard::Error;
 use joseguard_keys::KeySourceError;
 
+/// Who a decision was about, for the audit log: only from a verified token.
+#[derive(Debug, Clone, Default)]
+pub struct Audit {
+    pub issuer: String,
+    pub iss: String,
+    pub sub: String,
+    pub jti: String,
+    pub kid: String,
+}
+
 /// Why a request is not forwarded.
 #[derive(Debug, Clone)]
 pub struct Rejection {
@@ -21,6 +31,8 @@ pub struct Rejection {
     pub bearer_error: Option<&'static str>,
     /// Seconds for `Retry-After` (503).
     pub retry_after: Option<u64>,
+    /// The verified token's identity, when the token verified but a rule denied.
+    pub audit: Option<Box<Audit>>,
 }
 
 impl Rejection {
@@ -37,6 +49,7 @@ impl Rejection {
             detail: detail.into(),
             bearer_error,
             retry_after: None,
+            audit: None,
         }
     }
 

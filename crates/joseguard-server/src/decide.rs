@@ -6,7 +6,7 @@ use std::sync::Arc;
 use joseguard::jws::{self, dangerous, Header, Verified, Verifier};
 use serde_json::Value;
 
-use crate::answer::{from_jose, from_keys, Rejection};
+use crate::answer::{from_jose, from_keys, Audit, Rejection};
 use crate::runtime::{normalize_media_type, Issuer, KidMap, Route};
 
 /// An accepted token.
@@ -79,15 +79,40 @@ pub async fn decide(route: &Route, token: &[u8], now: i64) -> Result<Accepted, R
         }
         _ => Value::Null,
     };
-    if let Some(rules) = &route.rules {
-        rules.eval(&claims).map_err(Rejection::denied)?;
-    }
-    Ok(Accepted {
+    let accepted = Accepted {
         issuer,
         header: verified.protected_header().clone(),
         payload: verified.payload,
         claims,
-    })
+    };
+    if let Some(rules) = &route.rules {
+        if let Err(why) = rules.eval(&accepted.claims) {
+            let mut r = Rejection::denied(why);
+            r.audit = Some(Box::new(accepted.audit()));
+            return Err(r);
+        }
+    }
+    Ok(accepted)
+}
+
+impl Accepted {
+    /// The identity for the audit log.
+    pub fn audit(&self) -> Audit {
+        let claim = |name: &str| {
+            self.claims
+                .get(name)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        Audit {
+            issuer: self.issuer.name.clone(),
+            iss: claim("iss"),
+            sub: claim("sub"),
+            jti: claim("jti"),
+            kid: self.header.kid().unwrap_or("").to_owned(),
+        }
+    }
 }
 
 /// The route's issuer; with several, the one whose `iss` the (unverified) payload names. The

@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
-use crate::answer::Rejection;
-use crate::decide::{decide, Accepted};
+use crate::answer::{Audit, Rejection};
+use crate::decide::decide;
 use crate::metrics::Metrics;
 use crate::runtime::Runtime;
 use crate::{extract, proxy};
@@ -67,39 +67,43 @@ async fn metrics(State(app): State<App>) -> Response {
         .into_response()
 }
 
-/// One access/audit log line: who, what, the decision; never the token.
-fn log(
+/// Logs the decision (one access/audit line: who, from a verified token only; what; the
+/// decision; never the token) and records its metrics.
+fn record(
+    app: &App,
     route: &str,
     method: &str,
     path: &str,
-    status: u16,
-    code: &str,
-    accepted: Option<&Accepted>,
     started: Instant,
+    outcome: Result<(u16, &Audit), &Rejection>,
 ) {
-    let claim = |name: &str| {
-        accepted
-            .and_then(|a| a.claims.get(name))
-            .and_then(|v| v.as_str())
-            .unwrap_or("")
+    let none = Audit::default();
+    let (status, code, allowed, a) = match outcome {
+        Ok((status, audit)) => (status, "ok", true, audit),
+        Err(r) => (
+            r.status.as_u16(),
+            r.code,
+            false,
+            r.audit.as_deref().unwrap_or(&none),
+        ),
     };
-    let kid = accepted.and_then(|a| a.header.kid()).unwrap_or("");
-    let issuer = accepted.map_or("", |a| a.issuer.name.as_str());
     tracing::info!(
         target: "joseguard::access",
         route,
         method,
         path,
         status,
-        decision = if accepted.is_some() { "allow" } else { "deny" },
+        decision = if allowed { "allow" } else { "deny" },
         reason = code,
-        issuer,
-        iss = claim("iss"),
-        sub = claim("sub"),
-        jti = claim("jti"),
-        kid,
+        issuer = a.issuer.as_str(),
+        iss = a.iss.as_str(),
+        sub = a.sub.as_str(),
+        jti = a.jti.as_str(),
+        kid = a.kid.as_str(),
         ms = started.elapsed().as_secs_f64() * 1000.0,
     );
+    app.metrics
+        .record(route, allowed, code, started.elapsed().as_secs_f64());
 }
 
 async fn gateway(State(app): State<App>, req: Request) -> Response {
@@ -113,7 +117,7 @@ async fn gateway(State(app): State<App>, req: Request) -> Response {
             "no_route",
             "no route serves this path",
         );
-        log("", parts.method.as_str(), &path, 404, r.code, None, started);
+        record(&app, "", parts.method.as_str(), &path, started, Err(&r));
         return r.into_response(&rt.settings.realm);
     };
     let outcome = async {
@@ -146,32 +150,28 @@ async fn gateway(State(app): State<App>, req: Request) -> Response {
             "the request took too long",
         ))
     });
-    let seconds = started.elapsed().as_secs_f64();
     match result {
         Ok((resp, accepted)) => {
-            log(
+            let method = parts.method.as_str();
+            record(
+                &app,
                 &route.path,
-                parts.method.as_str(),
+                method,
                 &path,
-                resp.status().as_u16(),
-                "ok",
-                Some(&accepted),
                 started,
+                Ok((resp.status().as_u16(), &accepted.audit())),
             );
-            app.metrics.record(&route.path, true, "ok", seconds);
             resp
         }
         Err(r) => {
-            log(
+            record(
+                &app,
                 &route.path,
                 parts.method.as_str(),
                 &path,
-                r.status.as_u16(),
-                r.code,
-                None,
                 started,
+                Err(&r),
             );
-            app.metrics.record(&route.path, false, r.code, seconds);
             r.into_response(&rt.settings.realm)
         }
     }
@@ -235,19 +235,16 @@ async fn forward_auth_handler(State(app): State<App>, req: Request) -> Response 
         decide(route, token, joseguard::jwt::now()).await
     }
     .await;
-    let seconds = started.elapsed().as_secs_f64();
     match result {
         Ok(accepted) => {
-            log(
+            record(
+                &app,
                 &route.path,
                 "AUTH",
                 path,
-                200,
-                "ok",
-                Some(&accepted),
                 started,
+                Ok((200, &accepted.audit())),
             );
-            app.metrics.record(&route.path, true, "ok", seconds);
             let mut resp = Response::new(Body::empty());
             for (name, value) in proxy::claim_headers(route, &accepted) {
                 resp.headers_mut().insert(name, value);
@@ -255,16 +252,7 @@ async fn forward_auth_handler(State(app): State<App>, req: Request) -> Response 
             resp
         }
         Err(r) => {
-            log(
-                &route.path,
-                "AUTH",
-                path,
-                r.status.as_u16(),
-                r.code,
-                None,
-                started,
-            );
-            app.metrics.record(&route.path, false, r.code, seconds);
+            record(&app, &route.path, "AUTH", path, started, Err(&r));
             r.into_response(&rt.settings.realm)
         }
     }

@@ -67,43 +67,83 @@ impl Metrics {
             .observe(seconds);
     }
 
-    /// The text exposition, with the key sources' state read at scrape time.
+    /// The text exposition, with the key sources' and CRL caches' state read at scrape time.
     pub fn render(&self, rt: &Runtime) -> String {
         let mut out = String::new();
         let _ = encode(&mut out, &self.registry);
-        out = out.trim_end_matches("# EOF\n").to_owned();
-        out.push_str("# HELP joseguard_jwks_fetches_total JWK Set fetch attempts.\n# TYPE joseguard_jwks_fetches_total counter\n");
-        let mut failures = String::from("# HELP joseguard_jwks_fetch_failures_total Failed JWK Set fetches.\n# TYPE joseguard_jwks_fetch_failures_total counter\n");
-        let mut age = String::from("# HELP joseguard_jwks_age_seconds Age of the JWK Set being served.\n# TYPE joseguard_jwks_age_seconds gauge\n");
-        let mut keys = String::from(
-            "# HELP joseguard_keys Keys available per issuer.\n# TYPE joseguard_keys gauge\n",
-        );
+        let mut out = out.trim_end_matches("# EOF\n").to_owned();
+        // (issuer, jwks fetches, jwks failures, jwks age, keys, crl fetches, crl failures, crl age)
+        let mut rows = Vec::new();
         for issuer in &rt.issuers {
             let name = issuer.name.replace(['"', '\\', '\n'], "_");
-            let mut count = issuer.by_kid.len();
-            if let Some(JwksSource::Remote(r)) = &issuer.jwks {
-                let s = r.stats();
-                out.push_str(&format!(
-                    "joseguard_jwks_fetches_total{{issuer=\"{name}\"}} {}\n",
-                    s.fetches
-                ));
-                failures.push_str(&format!(
-                    "joseguard_jwks_fetch_failures_total{{issuer=\"{name}\"}} {}\n",
-                    s.failures
-                ));
-                if let Some(a) = s.age {
-                    age.push_str(&format!(
-                        "joseguard_jwks_age_seconds{{issuer=\"{name}\"}} {:.3}\n",
-                        a.as_secs_f64()
-                    ));
-                }
-                count += s.keys;
-            }
-            keys.push_str(&format!("joseguard_keys{{issuer=\"{name}\"}} {count}\n"));
+            let jwks = match &issuer.jwks {
+                Some(JwksSource::Remote(r)) => Some(r.stats()),
+                _ => None,
+            };
+            let crl = issuer.x5c.as_ref().map(|x| x.crl_stats());
+            rows.push((name, issuer.by_kid.len(), jwks, crl));
         }
-        out.push_str(&failures);
-        out.push_str(&age);
-        out.push_str(&keys);
+        let mut family =
+            |name: &str, kind: &str, help: &str, value: &dyn Fn(usize) -> Option<f64>| {
+                out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+                for (i, row) in rows.iter().enumerate() {
+                    if let Some(v) = value(i) {
+                        let sample = if kind == "counter" {
+                            format!("{name}_total")
+                        } else {
+                            name.to_owned()
+                        };
+                        out.push_str(&format!("{sample}{{issuer=\"{}\"}} {v}\n", row.0));
+                    }
+                }
+            };
+        family(
+            "joseguard_jwks_fetches",
+            "counter",
+            "JWK Set fetch attempts.",
+            &|i| rows[i].2.map(|s| s.fetches as f64),
+        );
+        family(
+            "joseguard_jwks_fetch_failures",
+            "counter",
+            "Failed JWK Set fetches.",
+            &|i| rows[i].2.map(|s| s.failures as f64),
+        );
+        family(
+            "joseguard_jwks_age_seconds",
+            "gauge",
+            "Age of the JWK Set being served.",
+            &|i| rows[i].2.and_then(|s| s.age).map(|a| a.as_secs_f64()),
+        );
+        family(
+            "joseguard_keys",
+            "gauge",
+            "Keys available per issuer.",
+            &|i| Some((rows[i].1 + rows[i].2.map_or(0, |s| s.keys)) as f64),
+        );
+        family(
+            "joseguard_crl_fetches",
+            "counter",
+            "CRL fetch attempts.",
+            &|i| rows[i].3.map(|s| s.fetches as f64),
+        );
+        family(
+            "joseguard_crl_fetch_failures",
+            "counter",
+            "Failed CRL fetches.",
+            &|i| rows[i].3.map(|s| s.failures as f64),
+        );
+        family(
+            "joseguard_crl_oldest_age_seconds",
+            "gauge",
+            "Age of the oldest cached CRL.",
+            &|i| {
+                rows[i]
+                    .3
+                    .and_then(|s| s.oldest_age)
+                    .map(|a| a.as_secs_f64())
+            },
+        );
         out.push_str("# EOF\n");
         out
     }

@@ -89,6 +89,8 @@ impl X5cPolicy {
             .map_err(|e| err(key, e))?;
         let crls = Arc::new(CrlCache {
             client,
+            fetches: Default::default(),
+            failures: Default::default(),
             entries: Mutex::new(HashMap::new()),
             flights: tokio::sync::Mutex::new(()),
         });
@@ -101,6 +103,24 @@ impl X5cPolicy {
             require,
             crls,
         })
+    }
+
+    /// CRL fetch counters and the oldest cached CRL's age.
+    pub fn crl_stats(&self) -> CrlStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        let oldest = self
+            .crls
+            .entries
+            .lock()
+            .expect("crl lock")
+            .values()
+            .map(|e| e.fetched)
+            .min();
+        CrlStats {
+            fetches: self.crls.fetches.load(Relaxed),
+            failures: self.crls.failures.load(Relaxed),
+            oldest_age: oldest.and_then(|t| t.elapsed().ok()),
+        }
     }
 
     /// Validates the chain in an `x5c` header value and returns the leaf's public key.
@@ -209,9 +229,20 @@ impl X5cPolicy {
     }
 }
 
+/// CRL counters for `/metrics`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CrlStats {
+    pub fetches: u64,
+    pub failures: u64,
+    /// Age of the oldest CRL in the cache.
+    pub oldest_age: Option<Duration>,
+}
+
 /// CRLs by distribution point URL, each kept until its `nextUpdate`.
 struct CrlCache {
     client: reqwest::Client,
+    fetches: std::sync::atomic::AtomicU64,
+    failures: std::sync::atomic::AtomicU64,
     entries: Mutex<HashMap<String, CrlEntry>>,
     /// One fetch at a time: concurrent requests for a missing CRL share it.
     flights: tokio::sync::Mutex<()>,
@@ -221,6 +252,7 @@ struct CrlCache {
 struct CrlEntry {
     crl: Arc<OwnedCertRevocationList>,
     next_update: SystemTime,
+    fetched: SystemTime,
 }
 
 fn distribution_points(cert: &Certificate) -> Vec<String> {
@@ -299,6 +331,16 @@ impl CrlCache {
     }
 
     async fn fetch(&self, url: &str) -> Result<CrlEntry, String> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.fetches.fetch_add(1, Relaxed);
+        let result = self.fetch_once(url).await;
+        if result.is_err() {
+            self.failures.fetch_add(1, Relaxed);
+        }
+        result
+    }
+
+    async fn fetch_once(&self, url: &str) -> Result<CrlEntry, String> {
         let resp = self
             .client
             .get(url)
@@ -340,6 +382,7 @@ impl CrlCache {
         Ok(CrlEntry {
             crl: Arc::new(crl),
             next_update,
+            fetched: SystemTime::now(),
         })
     }
 

@@ -250,6 +250,23 @@ async fn chains_validity_and_revocation() {
         "revocation_unavailable",
     );
     ok(call("/open", token(&late, &[&late_der], None)).await);
+    let metrics = c
+        .get(format!("http://{}/metrics", running.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"joseguard_crl_fetches_total{issuer="closed"} 2"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"joseguard_crl_fetch_failures_total{issuer="closed"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"joseguard_crl_oldest_age_seconds{issuer="closed"}"#));
     let _ = std::fs::remove_dir_all(&dir);
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
