@@ -67,6 +67,11 @@ impl Sha2 {
         }
     }
 
+    /// The digest of `data`.
+    pub fn digest(self, data: &[u8]) -> Vec<u8> {
+        crate::crypto::sha2(self, data)
+    }
+
     /// Always false: a hash has output. Present for clippy's `len_without_is_empty`.
     pub fn is_empty(self) -> bool {
         false

@@ -243,3 +243,54 @@ fn thumbprint_uri_form() {
         "urn:ietf:params:oauth:jwk-thumbprint:sha-256:NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
     );
 }
+
+#[test]
+fn signing_a_submitted_digest_verifies_over_the_document() {
+    use aws_lc_rs::signature::{self, UnparsedPublicKey};
+    let doc = b"a large document, hashed by the client";
+    let cases: [(
+        JwsAlgorithm,
+        KeySpec,
+        &'static dyn signature::VerificationAlgorithm,
+    ); 5] = [
+        (
+            JwsAlgorithm::ES256,
+            KeySpec::Ec(EcCurve::P256),
+            &signature::ECDSA_P256_SHA256_FIXED,
+        ),
+        (
+            JwsAlgorithm::ES384,
+            KeySpec::Ec(EcCurve::P384),
+            &signature::ECDSA_P384_SHA384_FIXED,
+        ),
+        (
+            JwsAlgorithm::ES512,
+            KeySpec::Ec(EcCurve::P521),
+            &signature::ECDSA_P521_SHA512_FIXED,
+        ),
+        (
+            JwsAlgorithm::RS256,
+            KeySpec::Rsa(2048),
+            &signature::RSA_PKCS1_2048_8192_SHA256,
+        ),
+        (
+            JwsAlgorithm::PS384,
+            KeySpec::Rsa(2048),
+            &signature::RSA_PSS_2048_8192_SHA384,
+        ),
+    ];
+    for (alg, spec, verify_alg) in cases {
+        let key = Jwk::generate(spec).unwrap();
+        let digest = alg.hash().digest(doc);
+        let sig = joseguard::jws::sign_digest(&key, alg, &digest).unwrap();
+        let public = UnparsedPublicKey::new(verify_alg, key.to_spki_der().unwrap());
+        public.verify(doc, &sig).unwrap_or_else(|_| {
+            panic!("{alg}: signature over the digest verifies over the document")
+        });
+        assert!(public.verify(b"another document", &sig).is_err());
+    }
+    let ed = Jwk::generate(KeySpec::Okp(OkpCurve::Ed25519)).unwrap();
+    assert!(joseguard::jws::sign_digest(&ed, JwsAlgorithm::EdDSA, &[0; 64]).is_err());
+    let ec = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
+    assert!(joseguard::jws::sign_digest(&ec, JwsAlgorithm::ES256, &[0; 20]).is_err());
+}

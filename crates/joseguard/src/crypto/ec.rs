@@ -181,4 +181,12 @@ impl EcPrivateKey {
             .map(|s| s.as_ref().to_vec())
             .map_err(|_| Error::Crypto("ECDSA signing failed"))
     }
+
+    /// Signs a digest computed elsewhere (fixed-size R‖S).
+    pub(crate) fn sign_digest(&self, digest: &aws_lc_rs::digest::Digest) -> Result<Vec<u8>> {
+        self.key_pair
+            .sign_digest(digest)
+            .map(|s| s.as_ref().to_vec())
+            .map_err(|_| Error::Crypto("ECDSA digest signing failed (hash/curve mismatch?)"))
+    }
 }

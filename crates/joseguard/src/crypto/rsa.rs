@@ -285,6 +285,20 @@ impl RsaPrivateKey {
         Ok(sig)
     }
 
+    /// Signs a digest computed elsewhere.
+    pub(crate) fn sign_digest(
+        &self,
+        padding: RsaPadding,
+        hash: Sha2,
+        digest: &aws_lc_rs::digest::Digest,
+    ) -> Result<Vec<u8>> {
+        let mut sig = vec![0u8; self.key_pair.public_modulus_len()];
+        self.key_pair
+            .sign_digest(sign_encoding(padding, hash), digest, &mut sig)
+            .map_err(|_| Error::Crypto("RSA digest signing failed"))?;
+        Ok(sig)
+    }
+
     /// Decrypts an encrypted key. Every failure is the same [`Error::DecryptionFailed`].
     pub(crate) fn decrypt(
         &self,

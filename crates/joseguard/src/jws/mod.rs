@@ -114,6 +114,19 @@ pub fn sign_signing_input(
     primitive::sign(key, alg, signing_input)
 }
 
+/// Signs a digest computed elsewhere (a signing service receiving only a document's hash): the
+/// result is the same signature `alg` would give over the document. ECDSA and RSA only (Ed25519
+/// signs messages, not digests); the digest must be the algorithm's hash. The caller vouches for
+/// the digest.
+pub fn sign_digest(
+    key: &crate::jwk::Jwk,
+    alg: crate::jwa::JwsAlgorithm,
+    digest: &[u8],
+) -> Result<Vec<u8>> {
+    key.check_jws(alg, crate::jwk::KeyOperation::Sign)?;
+    primitive::sign_digest(key, alg, digest)
+}
+
 /// The first signature's protected header, unverified. Use it to route (pick an issuer or a key
 /// source), never to decide.
 pub fn peek_header(token: &[u8]) -> Result<Header> {

@@ -17,6 +17,18 @@ pub(crate) fn sign(key: &Jwk, alg: JwsAlgorithm, input: &[u8]) -> Result<Vec<u8>
     }
 }
 
+/// Signs a precomputed digest of `alg`'s hash.
+pub(crate) fn sign_digest(key: &Jwk, alg: JwsAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
+    let d = crate::crypto::import_digest(alg.hash(), digest)?;
+    match (&key.material, alg.rsa_padding()) {
+        (Material::RsaPrivate(k), Some(padding)) => k.sign_digest(padding, alg.hash(), &d),
+        (Material::EcPrivate(k), None) => k.sign_digest(&d),
+        _ => Err(Error::KeyMismatch(format!(
+            "{alg} cannot sign a digest (only ECDSA and RSA can)"
+        ))),
+    }
+}
+
 /// Verifies `sig` over `input`. False for any mismatch between key and algorithm.
 pub(crate) fn verify(key: &Jwk, alg: JwsAlgorithm, input: &[u8], sig: &[u8]) -> bool {
     if key
