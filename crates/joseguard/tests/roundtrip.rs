@@ -294,3 +294,33 @@ fn signing_a_submitted_digest_verifies_over_the_document() {
     let ec = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
     assert!(joseguard::jws::sign_digest(&ec, JwsAlgorithm::ES256, &[0; 20]).is_err());
 }
+
+#[test]
+fn detached_unencoded_payloads_may_be_binary() {
+    let key = key_for(JwsAlgorithm::ES256);
+    let doc: &[u8] = &[0xff, 0x00, 0xfe, b'.', 0x80];
+    let b = JwsBuilder::new(doc)
+        .b64(false)
+        .detached(true)
+        .signer(&key, JwsAlgorithm::ES256, Header::new())
+        .unwrap();
+    let v = Verifier::new(
+        VerifyPolicy::new([JwsAlgorithm::ES256]).unwrap(),
+        verifying_key(&key),
+    );
+    for token in [b.compact().unwrap(), b.flattened().unwrap()] {
+        assert_eq!(
+            v.verify_detached(token.as_bytes(), doc).unwrap().payload,
+            doc
+        );
+        assert!(v.verify_detached(token.as_bytes(), b"other").is_err());
+    }
+    let attached = JwsBuilder::new(doc)
+        .b64(false)
+        .signer(&key, JwsAlgorithm::ES256, Header::new())
+        .unwrap();
+    assert!(
+        attached.flattened().is_err(),
+        "a binary unencoded payload cannot travel inside JSON"
+    );
+}

@@ -138,23 +138,33 @@ impl<'a> JwsBuilder<'a> {
         if self.signers.is_empty() {
             return Err(Error::Config("no signer".into()));
         }
-        let payload_segment = if self.b64 {
-            b64::encode(self.payload)
+        // The signing input takes the payload's bytes; an unencoded payload that travels inside
+        // the JWS must be UTF-8, a detached one may be any bytes (RFC 7797 §5.2).
+        let travels = !self.detached;
+        let signed_payload: Vec<u8> = if self.b64 {
+            b64::encode(self.payload).into_bytes()
         } else {
-            String::from_utf8(self.payload.to_vec()).map_err(|_| {
-                Error::Config(
-                    "an unencoded (b64: false) payload must be UTF-8 to travel in JOSE".into(),
-                )
-            })?
+            if travels && std::str::from_utf8(self.payload).is_err() {
+                return Err(Error::Config(
+                    "an unencoded (b64: false) payload must be UTF-8 to travel in JOSE; detach it"
+                        .into(),
+                ));
+            }
+            self.payload.to_vec()
+        };
+        let payload_segment = if travels {
+            String::from_utf8(signed_payload.clone()).expect("checked above")
+        } else {
+            String::new()
         };
         let mut out = Vec::with_capacity(self.signers.len());
         for s in &self.signers {
             let protected = self.protected_header(s)?;
             let protected_b64 = b64::encode(protected.to_json());
-            let mut input = Vec::with_capacity(protected_b64.len() + 1 + payload_segment.len());
+            let mut input = Vec::with_capacity(protected_b64.len() + 1 + signed_payload.len());
             input.extend_from_slice(protected_b64.as_bytes());
             input.push(b'.');
-            input.extend_from_slice(payload_segment.as_bytes());
+            input.extend_from_slice(&signed_payload);
             let sig = primitive::sign(s.key, s.alg, &input)?;
             out.push((protected_b64, s.unprotected.clone(), sig));
         }

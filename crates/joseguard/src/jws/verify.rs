@@ -360,7 +360,7 @@ impl Verifier {
         let (segment, payload) = if b64_values.is_empty() {
             // No header passed its checks, so no signature is verified and `b64` is unknown:
             // report the header errors below rather than a payload decoded under a guess.
-            (String::new(), Vec::new())
+            (Vec::new(), Vec::new())
         } else {
             payload_bytes(&source, b64_payload)?
         };
@@ -370,7 +370,7 @@ impl Verifier {
         for (index, (sig, check)) in raw.signatures.into_iter().zip(checked).enumerate() {
             let (alg, key, error) = match check {
                 Err(e) => (None, None, Some(e)),
-                Ok((alg, _)) => match self.verify_one(&sig, alg, segment.as_bytes(), &payload) {
+                Ok((alg, _)) => match self.verify_one(&sig, alg, &segment, &payload) {
                     Ok(key) => (Some(alg), Some(key), None),
                     Err(e) => (Some(alg), None, Some(e)),
                 },
@@ -476,16 +476,17 @@ enum PayloadSource<'a> {
     Detached(&'a [u8]),
 }
 
-/// The payload segment for the signing input, and the payload bytes.
-fn payload_bytes(source: &PayloadSource<'_>, b64_payload: bool) -> Result<(String, Vec<u8>)> {
+/// The payload as it enters the signing input, and the payload bytes. A detached unencoded
+/// payload may be any bytes (RFC 7797 §5.2).
+fn payload_bytes(source: &PayloadSource<'_>, b64_payload: bool) -> Result<(Vec<u8>, Vec<u8>)> {
     match (source, b64_payload) {
-        (PayloadSource::Token(seg), true) => Ok((seg.clone(), b64::decode(seg, "payload")?)),
-        (PayloadSource::Token(seg), false) => Ok((seg.clone(), seg.as_bytes().to_vec())),
-        (PayloadSource::Detached(p), true) => Ok((b64::encode(p), p.to_vec())),
-        (PayloadSource::Detached(p), false) => {
-            let s = std::str::from_utf8(p)
-                .map_err(|_| Error::Malformed("an unencoded payload must be UTF-8".into()))?;
-            Ok((s.to_owned(), p.to_vec()))
+        (PayloadSource::Token(seg), true) => {
+            Ok((seg.as_bytes().to_vec(), b64::decode(seg, "payload")?))
         }
+        (PayloadSource::Token(seg), false) => {
+            Ok((seg.as_bytes().to_vec(), seg.as_bytes().to_vec()))
+        }
+        (PayloadSource::Detached(p), true) => Ok((b64::encode(p).into_bytes(), p.to_vec())),
+        (PayloadSource::Detached(p), false) => Ok((p.to_vec(), p.to_vec())),
     }
 }
