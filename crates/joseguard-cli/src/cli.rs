@@ -144,6 +144,10 @@ pub struct VerifyKey {
     /// fits the key's type. Never `none`.
     #[arg(long)]
     pub alg: Vec<String>,
+    /// A private protected-header member to accept (repeatable), such as the claims a signing
+    /// worker copies into its signatures. Undeclared private members are refused.
+    #[arg(long = "allow-header")]
+    pub allow_header: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -880,3 +880,173 @@ fn serve_check_validates_configurations() {
         r.err
     );
 }
+
+/// A minimal HTTP/1.1 exchange on loopback (`Connection: close`): status and body.
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, Vec<u8>) {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut resp = Vec::new();
+    s.read_to_end(&mut resp).unwrap();
+    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&resp[..split]).into_owned();
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{head}"
+    );
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, resp[split + 4..].to_vec())
+}
+
+/// `joseguard serve`, stopped on drop.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The runnable example of docs/signing.md, step by step, on the quickstart configuration (on a
+/// free port, with the worker's key generated into a temporary directory).
+#[test]
+fn signing_service_example_from_the_docs() {
+    let dir = Dir::new("signing-example");
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let quickstart = std::fs::read_to_string(examples.join("quickstart.toml")).unwrap();
+    let config = quickstart
+        .replace("127.0.0.1:8080", &format!("127.0.0.1:{port}"))
+        .replace(
+            "\"quickstart/worker-docsign.jwk\"",
+            &format!("{:?}", dir.0.join("docsign.jwk")),
+        )
+        .replace(
+            "\"quickstart/",
+            &format!("\"{}/quickstart/", examples.display()),
+        );
+    let config_path = dir.file("quickstart.toml", config.as_bytes());
+    let _server = Server(
+        Command::new(BIN)
+            .args(["serve", "--config", &config_path])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "joseguard serve did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    // 1. The token.
+    let issuer_key = examples.join("quickstart/demo-issuer.jwk");
+    let token = jg(
+        &[
+            "jwt",
+            "sign",
+            "--key",
+            issuer_key.to_str().unwrap(),
+            "--alg",
+            "ES256",
+            "--iss",
+            "https://issuer.example",
+            "--aud",
+            "signing-service",
+            "--sub",
+            "alice",
+            "--exp",
+            "5m",
+            "--jti",
+            "-",
+        ],
+        br#"{"acr": "substantial", "amr": ["pwd", "otp"]}"#,
+    )
+    .text();
+    let bearer = format!("Bearer {token}");
+
+    // 2. Sign through the worker.
+    let contract = b"I agree to the terms, version 3.";
+    let (status, jws) = http(
+        port,
+        "POST",
+        "/workers/docsign/sign",
+        &[
+            ("Authorization", &bearer),
+            ("Accept", "application/jose"),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        contract,
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&jws));
+    let jws_file = dir.file("contract.jws", &jws);
+
+    // 3. Verify with the worker's JWK Set; the header names the signer.
+    let (status, jwks) = http(port, "GET", "/workers/docsign/jwks", &[], b"");
+    assert_eq!(status, 200);
+    let jwks_file = dir.file("docsign.jwks", &jwks);
+    assert_eq!(
+        jg(
+            &[
+                "jws",
+                "verify",
+                "--key",
+                &jwks_file,
+                "--allow-header",
+                "signer",
+                &jws_file
+            ],
+            b""
+        )
+        .ok(),
+        contract
+    );
+    jg(&["jws", "verify", "--key", &jwks_file, &jws_file], b"").rejected("signer");
+    assert!(jg(&["inspect", &jws_file], b"")
+        .text()
+        .contains("alice (substantial)"));
+
+    // 4. The validation worker agrees.
+    let (status, verdict) = http(port, "POST", "/workers/check/verify", &[], &jws);
+    assert_eq!(status, 200);
+    let verdict = String::from_utf8(verdict).unwrap();
+    assert!(
+        verdict.contains("\"valid\":true") && verdict.contains("\"signer\":\"docsign\""),
+        "{verdict}"
+    );
+
+    // 5. Spent.
+    let (status, body) = http(
+        port,
+        "POST",
+        "/workers/docsign/sign",
+        &[("Authorization", &bearer)],
+        contract,
+    );
+    assert_eq!(status, 409, "{}", String::from_utf8_lossy(&body));
+}

@@ -18,6 +18,32 @@ pub struct Audit {
     pub kid: String,
 }
 
+impl Audit {
+    const NONE: &'static Audit = &Audit {
+        issuer: String::new(),
+        iss: String::new(),
+        sub: String::new(),
+        jti: String::new(),
+        kid: String::new(),
+    };
+}
+
+/// What a log line says about an outcome: status, code, allowed, and who (empty when the token
+/// did not verify).
+pub fn summary<'a>(
+    outcome: Result<(u16, &'a Audit), &'a Rejection>,
+) -> (u16, &'static str, bool, &'a Audit) {
+    match outcome {
+        Ok((status, audit)) => (status, "ok", true, audit),
+        Err(r) => (
+            r.status.as_u16(),
+            r.code,
+            false,
+            r.audit.as_deref().unwrap_or(Audit::NONE),
+        ),
+    }
+}
+
 /// Why a request is not forwarded.
 #[derive(Debug, Clone)]
 pub struct Rejection {

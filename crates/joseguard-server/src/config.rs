@@ -21,6 +21,107 @@ pub struct File {
     pub routes: Vec<Route>,
     /// Demo only: a signing key to print ready-made curl lines at start-up.
     pub quickstart: Option<Quickstart>,
+    #[serde(default, rename = "worker")]
+    pub workers: Vec<Worker>,
+}
+
+/// `[[worker]]`: a signing or validation worker (docs/signing.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Worker {
+    pub name: String,
+    /// `signing` or `validation`.
+    pub kind: String,
+    /// Signing: the key file (JWK or PEM).
+    pub key_file: Option<String>,
+    /// Signing: generate the key with this spec (`EC:P-256`, `RSA:3072`, ...) when `key_file`
+    /// does not exist yet, and keep it there.
+    pub generate: Option<String>,
+    /// Signing: algorithms offered; the first is the default.
+    #[serde(default)]
+    pub algorithms: Vec<String>,
+    /// Signing: `kid` in outputs and the JWK Set (default: the RFC 7638 thumbprint).
+    pub kid: Option<String>,
+    /// Signing: `compact` (default), `flattened` or `detached` (unencoded, RFC 7797).
+    #[serde(default = "default_output")]
+    pub output: String,
+    /// Validation: the [[issuer]]s and signing [[worker]]s whose signatures this worker checks.
+    #[serde(default)]
+    pub trust: Vec<String>,
+    /// Validation: also validate the payload as JWT claims (`exp` required, `iss`, `aud`).
+    #[serde(default)]
+    pub check_claims: bool,
+    pub authorizer: Option<Authorizer>,
+}
+
+fn default_output() -> String {
+    "compact".into()
+}
+
+/// `[worker.authorizer]`: who may use the worker.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authorizer {
+    /// Trusted authorization servers: [[issuer]] names.
+    pub servers: Vec<String>,
+    /// Clock skew tolerated on exp/nbf/iat (CZERTAINLY MAX_ALLOWED_CLOCK_SCEW).
+    #[serde(default = "default_skew")]
+    pub clock_skew: String,
+    /// Accepted audiences; a token without aud is refused when set.
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    /// Rules over the claims.
+    pub rules: Option<toml::Value>,
+    /// The hash of the submitted data must appear in this claim.
+    pub binding: Option<Binding>,
+    /// Each token is accepted once (jti required).
+    #[serde(default)]
+    pub single_use: bool,
+    /// `memory` (default) or a `redis://` URL shared by several instances.
+    #[serde(default = "default_store")]
+    pub replay_store: String,
+    /// When the replay store is unreachable: `refuse` (default, 503) or `allow`.
+    #[serde(default = "default_refuse")]
+    pub replay_store_unavailable: String,
+    /// Claims copied into what is signed: name -> template such as "${sub} (${acr})".
+    #[serde(default)]
+    pub claims_to_context: BTreeMap<String, String>,
+    /// Where the context goes: `header` (protected header members, default) or `payload`
+    /// (a signed attributes object next to the document).
+    #[serde(default = "default_into")]
+    pub context_into: String,
+}
+
+fn default_skew() -> String {
+    "300s".into()
+}
+fn default_store() -> String {
+    "memory".into()
+}
+fn default_refuse() -> String {
+    "refuse".into()
+}
+fn default_into() -> String {
+    "header".into()
+}
+
+/// `binding = { claim = "doc_hash", hash = "SHA-256", encoding = "base64url" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Binding {
+    pub claim: String,
+    #[serde(default = "default_hash")]
+    pub hash: String,
+    /// `base64url` (default), `base64` or `hex`.
+    #[serde(default = "default_encoding")]
+    pub encoding: String,
+}
+
+fn default_hash() -> String {
+    "SHA-256".into()
+}
+fn default_encoding() -> String {
+    "base64url".into()
 }
 
 /// `[quickstart]`: at start-up, mint example tokens with this key and print curl lines. For
@@ -209,7 +310,7 @@ fn default_forward() -> String {
     "original".into()
 }
 
-fn default_typ() -> Vec<String> {
+pub fn default_typ() -> Vec<String> {
     vec!["JOSE".into(), "JOSE+JSON".into(), "JWT".into()]
 }
 

@@ -28,6 +28,16 @@ fn malformed(detail: impl Into<String>) -> Rejection {
 
 /// Decides on `token` for `route` at time `now`.
 pub async fn decide(route: &Route, token: &[u8], now: i64) -> Result<Accepted, Rejection> {
+    decide_detached(route, token, None, now).await
+}
+
+/// [`decide`] for a token whose payload may travel beside it (RFC 7515 Appendix F).
+pub async fn decide_detached(
+    route: &Route,
+    token: &[u8],
+    detached: Option<&[u8]>,
+    now: i64,
+) -> Result<Accepted, Rejection> {
     let json = token.first() == Some(&b'{');
     if json && !route.allow_json {
         return Err(Rejection::new(
@@ -37,7 +47,7 @@ pub async fn decide(route: &Route, token: &[u8], now: i64) -> Result<Accepted, R
         ));
     }
     let header = jws::peek_header(token).map_err(from_jose)?;
-    if let Some(typ) = header.typ() {
+    if let Some(typ) = header.typ().filter(|_| !route.typ.is_empty()) {
         // RFC 7515 §4.1.9: compare case-insensitively, `application/` optional. An absent typ
         // is accepted (it is optional in JWS).
         if !route.typ.contains(&normalize_media_type(typ)) {
@@ -60,9 +70,10 @@ pub async fn decide(route: &Route, token: &[u8], now: i64) -> Result<Accepted, R
             ));
         }
     }
-    let issuer = pick_issuer(route, token)?;
-    let verified = verify(route, &issuer, &header, token).await?;
+    let issuer = pick_issuer(route, &header, token)?;
+    let verified = verify(route, &issuer, &header, token, detached).await?;
     let claims = match serde_json::from_slice::<Value>(&verified.payload) {
+        Ok(Value::Object(c)) if !route.check_claims => Value::Object(c),
         Ok(Value::Object(_)) => {
             let c = issuer
                 .validation(route)
@@ -70,7 +81,7 @@ pub async fn decide(route: &Route, token: &[u8], now: i64) -> Result<Accepted, R
                 .map_err(from_jose)?;
             Value::Object(c.all)
         }
-        _ if route.require_exp => {
+        _ if route.require_exp && route.check_claims => {
             return Err(Rejection::new(
                 axum::http::StatusCode::UNAUTHORIZED,
                 "token_time_invalid",
@@ -115,9 +126,10 @@ impl Accepted {
     }
 }
 
-/// The route's issuer; with several, the one whose `iss` the (unverified) payload names. The
-/// choice only selects keys and rules: the signature and `iss` are then verified.
-fn pick_issuer(route: &Route, token: &[u8]) -> Result<Arc<Issuer>, Rejection> {
+/// The route's issuer; with several, the one whose `iss` the (unverified) payload names, else
+/// (signed documents carry no `iss`) the one holding the header's `kid`. The choice only selects
+/// keys and rules: the signature and `iss` are then verified.
+fn pick_issuer(route: &Route, header: &Header, token: &[u8]) -> Result<Arc<Issuer>, Rejection> {
     if route.issuers.len() == 1 {
         return Ok(route.issuers[0].clone());
     }
@@ -131,6 +143,10 @@ fn pick_issuer(route: &Route, token: &[u8]) -> Result<Arc<Issuer>, Rejection> {
         .issuers
         .iter()
         .find(|i| i.iss.is_some() && i.iss == iss)
+        .or_else(|| {
+            let kid = header.kid()?;
+            route.issuers.iter().find(|i| i.by_kid.contains_key(kid))
+        })
         .cloned()
         .ok_or_else(|| {
             Rejection::new(
@@ -146,7 +162,15 @@ async fn verify(
     issuer: &Issuer,
     header: &Header,
     token: &[u8],
+    detached: Option<&[u8]>,
 ) -> Result<Verified, Rejection> {
+    let run = |v: &Verifier| {
+        match detached {
+            Some(payload) => v.verify_detached(token, payload),
+            None => v.verify(token),
+        }
+        .map_err(from_jose)
+    };
     let kid = header.kid();
     let policy = || {
         let p = issuer.policy.clone();
@@ -173,9 +197,7 @@ async fn verify(
                         ));
                     }
                 }
-                return Verifier::new(policy(), leaf)
-                    .verify(token)
-                    .map_err(from_jose);
+                return run(&Verifier::new(policy(), leaf));
             }
             None if x5c.require => {
                 return Err(Rejection::new(
@@ -190,19 +212,15 @@ async fn verify(
     let in_map = issuer.by_kid.contains_key(kid.unwrap_or("default"));
     if in_map || issuer.jwks.is_none() {
         if route.crit.is_empty() {
-            return issuer.static_verifier.verify(token).map_err(from_jose);
+            return run(&issuer.static_verifier);
         }
         let keys = jws::Keys::Resolver(Arc::new(KidMap(issuer.by_kid.clone())));
-        return Verifier::new(policy(), keys)
-            .verify(token)
-            .map_err(from_jose);
+        return run(&Verifier::new(policy(), keys));
     }
     let source = issuer.jwks.as_ref().expect("checked above");
     let set = source.keys_for(kid).await.map_err(from_keys)?;
     if set.is_empty() {
         return Err(malformed("the issuer's JWK Set has no usable key"));
     }
-    Verifier::new(policy(), set)
-        .verify(token)
-        .map_err(from_jose)
+    run(&Verifier::new(policy(), set))
 }

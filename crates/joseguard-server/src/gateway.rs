@@ -14,6 +14,7 @@ use axum::Router;
 use crate::answer::{Audit, Rejection};
 use crate::decide::decide;
 use crate::metrics::Metrics;
+use crate::replay::ReplayStore;
 use crate::runtime::Runtime;
 use crate::{extract, proxy};
 
@@ -25,11 +26,25 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     /// The embedded echo backend's URL, when it runs.
     pub echo_url: Option<String>,
+    /// Replay stores by their spec (`memory`, `redis://...`): kept here, not in the runtime, so
+    /// that a reload forgets no spent token.
+    pub replay: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<ReplayStore>>>>,
 }
 
 impl App {
     pub fn runtime(&self) -> Arc<Runtime> {
         self.runtime.read().expect("runtime lock").clone()
+    }
+
+    /// The replay store for `spec`, created on first use. The spec was checked at load.
+    pub fn replay_store(&self, spec: &str) -> Arc<ReplayStore> {
+        let mut stores = self.replay.lock().expect("replay stores lock");
+        stores
+            .entry(spec.to_owned())
+            .or_insert_with(|| {
+                Arc::new(ReplayStore::new(spec).unwrap_or_else(|_| ReplayStore::memory()))
+            })
+            .clone()
     }
 }
 
@@ -39,6 +54,7 @@ pub fn router(app: App) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .merge(crate::signing::routes())
         .route(&forward_auth, axum::routing::any(forward_auth_handler))
         .route(
             &format!("{}/{{*rest}}", forward_auth.trim_end_matches('/')),
@@ -77,16 +93,7 @@ fn record(
     started: Instant,
     outcome: Result<(u16, &Audit), &Rejection>,
 ) {
-    let none = Audit::default();
-    let (status, code, allowed, a) = match outcome {
-        Ok((status, audit)) => (status, "ok", true, audit),
-        Err(r) => (
-            r.status.as_u16(),
-            r.code,
-            false,
-            r.audit.as_deref().unwrap_or(&none),
-        ),
-    };
+    let (status, code, allowed, a) = crate::answer::summary(outcome);
     tracing::info!(
         target: "joseguard::access",
         route,

@@ -1,7 +1,8 @@
 //! # joseguard-server
 //!
-//! `joseguard serve`: a gateway that validates JWS before a request reaches a backend, and a
-//! forward-auth decision service for nginx, Traefik and Envoy.
+//! `joseguard serve`: a gateway that validates JWS before a request reaches a backend, a
+//! forward-auth decision service for nginx, Traefik and Envoy, and a signing service whose
+//! workers sign and validate for callers authorized by a JWS (`docs/signing.md`).
 //!
 //! - **Modes**: a compact JWS posted as the body (`application/jose`, `application/jose+json`;
 //!   JSON serializations when the route allows), forwarded as the original request or as the
@@ -31,8 +32,11 @@ mod gateway;
 mod metrics;
 mod proxy;
 mod quickstart;
+mod replay;
 pub mod rules;
 pub mod runtime;
+mod signing;
+pub mod worker;
 mod x5c;
 
 use std::future::Future;
@@ -95,6 +99,7 @@ pub async fn start(
         client,
         metrics: Arc::new(metrics::Metrics::new()),
         echo_url,
+        replay: Default::default(),
     };
     let reload = Arc::new(tokio::sync::Notify::new());
     tokio::spawn(watch(config_path, app.clone(), reload.clone()));

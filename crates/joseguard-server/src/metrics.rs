@@ -21,11 +21,19 @@ pub struct RouteLabels {
     pub route: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReplayLabels {
+    pub worker: String,
+    /// `allowed` or `refused`, as the worker's policy says.
+    pub action: String,
+}
+
 /// The server's metrics.
 pub struct Metrics {
     registry: Registry,
     pub decisions: Family<DecisionLabels, Counter>,
     pub latency: Family<RouteLabels, Histogram>,
+    pub replay_unavailable: Family<ReplayLabels, Counter>,
 }
 
 impl Metrics {
@@ -45,11 +53,28 @@ impl Metrics {
             "Time to decide and answer, backend included",
             latency.clone(),
         );
+        let replay_unavailable = Family::<ReplayLabels, Counter>::default();
+        registry.register(
+            "joseguard_replay_store_unavailable",
+            "Requests that found the replay store unreachable, by worker and what was done",
+            replay_unavailable.clone(),
+        );
         Metrics {
             registry,
             decisions,
             latency,
+            replay_unavailable,
         }
+    }
+
+    /// Counts a request that found the replay store down.
+    pub fn replay_store_unavailable(&self, worker: &str, allowed: bool) {
+        self.replay_unavailable
+            .get_or_create(&ReplayLabels {
+                worker: worker.into(),
+                action: if allowed { "allowed" } else { "refused" }.into(),
+            })
+            .inc();
     }
 
     pub fn record(&self, route: &str, allowed: bool, code: &str, seconds: f64) {

@@ -80,6 +80,41 @@ pub struct Route {
     pub rules: Option<Rule>,
     pub claim_headers: Vec<ClaimHeaderRule>,
     pub backend: Option<String>,
+    /// Accepted audiences instead of the issuers' own (a worker's authorizer sets them).
+    pub audiences: Option<Vec<String>>,
+    /// Clock skew instead of the issuers' own leeway.
+    pub leeway: Option<u64>,
+    /// Validate the payload as JWT claims (`exp`, `iss`, `aud`, ...). False for a validation
+    /// worker that checks signed documents rather than tokens.
+    pub check_claims: bool,
+}
+
+impl Route {
+    /// A route that is not forwarded anywhere: a worker's authorizer (bearer token, JWT claims)
+    /// or a validation worker's trust.
+    pub fn internal(path: String, issuers: Vec<Arc<Issuer>>) -> Route {
+        Route {
+            path,
+            issuers,
+            jose_body: false,
+            token: TokenSource::Bearer,
+            forward_payload: false,
+            allow_json: false,
+            typ: config::default_typ()
+                .iter()
+                .map(|t| normalize_media_type(t))
+                .collect(),
+            cty: Vec::new(),
+            crit: Vec::new(),
+            require_exp: true,
+            rules: None,
+            claim_headers: Vec::new(),
+            backend: None,
+            audiences: None,
+            leeway: None,
+            check_claims: true,
+        }
+    }
 }
 
 /// Everything a request needs.
@@ -88,9 +123,16 @@ pub struct Runtime {
     pub backend: Option<String>,
     pub issuers: Vec<Arc<Issuer>>,
     pub routes: Vec<Route>,
+    /// Signing and validation workers by name.
+    pub workers: Vec<Arc<crate::worker::Worker>>,
 }
 
 impl Runtime {
+    /// The worker named `name`.
+    pub fn worker(&self, name: &str) -> Option<&Arc<crate::worker::Worker>> {
+        self.workers.iter().find(|w| w.name == name)
+    }
+
     /// The route with the longest matching path prefix.
     pub fn route(&self, path: &str) -> Option<&Route> {
         self.routes
@@ -126,7 +168,7 @@ impl KeyResolver for KidMap {
     }
 }
 
-fn resolve_path(base: &Path, p: &str) -> PathBuf {
+pub(crate) fn resolve_path(base: &Path, p: &str) -> PathBuf {
     let p = Path::new(p);
     if p.is_absolute() {
         p.to_owned()
@@ -213,14 +255,19 @@ impl Runtime {
                 file.backend.url.is_some() || file.backend.echo,
             )?);
         }
-        if routes.is_empty() {
-            return Err(err("route", "no [[route]]: add one with path and issuers"));
+        let workers = crate::worker::build_all(&file.workers, &issuers, base)?;
+        if routes.is_empty() && workers.is_empty() {
+            return Err(err(
+                "route",
+                "no [[route]] and no [[worker]]: add a route with path and issuers",
+            ));
         }
         Ok(Runtime {
             settings,
             backend: file.backend.url.clone(),
             issuers,
             routes,
+            workers,
         })
     }
 
@@ -370,22 +417,7 @@ fn build_route(
             "name at least one [[issuer]]",
         ));
     }
-    let route_issuers = raw
-        .issuers
-        .iter()
-        .map(|name| {
-            issuers
-                .iter()
-                .find(|i| &i.name == name)
-                .cloned()
-                .ok_or_else(|| {
-                    err(
-                        &format!("{key}.issuers"),
-                        format!("no [[issuer]] named {name:?}"),
-                    )
-                })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let route_issuers = named_issuers(&format!("{key}.issuers"), &raw.issuers, issuers)?;
     let jose_body = match raw.mode.as_str() {
         "bearer" => false,
         "jose-body" => true,
@@ -474,7 +506,28 @@ fn build_route(
         rules,
         claim_headers,
         backend: raw.backend.clone(),
+        audiences: None,
+        leeway: None,
+        check_claims: true,
     })
+}
+
+/// The [[issuer]]s `names` refers to; `key` names the list in errors.
+pub fn named_issuers(
+    key: &str,
+    names: &[String],
+    issuers: &[Arc<Issuer>],
+) -> Result<Vec<Arc<Issuer>>, ConfigError> {
+    names
+        .iter()
+        .map(|name| {
+            issuers
+                .iter()
+                .find(|i| &i.name == name)
+                .cloned()
+                .ok_or_else(|| err(key, format!("no [[issuer]] named {name:?}")))
+        })
+        .collect()
 }
 
 /// Lower case without an `application/` prefix (RFC 7515 §4.1.9-4.1.10 comparison).
@@ -488,11 +541,11 @@ pub fn normalize_media_type(t: &str) -> String {
 impl Issuer {
     /// The claim validation for a route.
     pub fn validation(&self, route: &Route) -> Validation {
-        let mut v = Validation::new().leeway(self.leeway);
+        let mut v = Validation::new().leeway(route.leeway.unwrap_or(self.leeway));
         if let Some(iss) = &self.iss {
             v = v.issuer(iss);
         }
-        for aud in &self.audiences {
+        for aud in route.audiences.as_ref().unwrap_or(&self.audiences) {
             v = v.audience(aud);
         }
         if !route.require_exp {

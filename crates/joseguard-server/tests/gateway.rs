@@ -1,9 +1,10 @@
 //! The real server and a real backend on loopback ports: every answer, every key source, token
 //! sources, JOSE body forwarding, forward-auth, operations endpoints and reloads.
 
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
+
+mod common;
+use common::{client, get_text, problem, Gw};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, Uri};
@@ -30,54 +31,6 @@ async fn backend(slow: Option<Duration>) -> String {
     url
 }
 
-struct Gw {
-    dir: PathBuf,
-    addr: std::net::SocketAddr,
-    reload: Arc<tokio::sync::Notify>,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-impl Gw {
-    async fn start(name: &str, config: &str, files: &[(&str, String)]) -> Gw {
-        let dir = std::env::temp_dir().join(format!("joseguard-gw-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for (f, content) in files {
-            std::fs::write(dir.join(f), content).unwrap();
-        }
-        std::fs::write(dir.join("gw.toml"), config).unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let running = joseguard_server::start(dir.join("gw.toml"), async move {
-            let _ = rx.await;
-        })
-        .await
-        .unwrap_or_else(|e| panic!("start: {e}"));
-        Gw {
-            dir,
-            addr: running.addr,
-            reload: running.reload,
-            _stop: tx,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-}
-
-impl Drop for Gw {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
-
 fn es_key(kid: &str) -> Jwk {
     let mut k = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
     k.set_kid(Some(kid.into()));
@@ -94,23 +47,6 @@ fn token(key: &Jwk, alg: JwsAlgorithm, f: impl FnOnce(JwtBuilder) -> JwtBuilder)
         .expires_at(now + 300))
     .sign(key, alg)
     .unwrap()
-}
-
-async fn problem(resp: reqwest::Response) -> (StatusCode, Option<String>, Value) {
-    let status = resp.status();
-    let challenge = resp
-        .headers()
-        .get("www-authenticate")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let ct = resp
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned());
-    let body: Value = resp.json().await.unwrap();
-    if status.as_u16() >= 400 {
-        assert_eq!(ct.as_deref(), Some("application/problem+json"));
-    }
-    (status, challenge, body)
 }
 
 fn base_config(backend: &str, extra_issuer: &str, routes: &str) -> String {
@@ -909,14 +845,7 @@ async fn metrics_and_reload() {
             .status(),
         200
     );
-    let m = c
-        .get(gw.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = get_text(&gw.url("/metrics")).await;
     assert!(
         m.contains(r#"joseguard_decisions_total{route="/api",decision="allow",code="ok"}"#),
         "{m}"

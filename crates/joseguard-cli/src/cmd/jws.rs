@@ -34,7 +34,9 @@ pub fn run(c: JwsCommand) -> Outcome {
 pub fn verifier(k: &VerifyKey) -> Result<Verifier, Failure> {
     let file = KeyFile::load(&k.key)?;
     let algs = algorithms(&k.alg, &file)?;
-    let policy = VerifyPolicy::new(algs).map_err(|e| Failure::Usage(e.to_string()))?;
+    let policy = VerifyPolicy::new(algs)
+        .map_err(|e| Failure::Usage(e.to_string()))?
+        .allow_private_headers(k.allow_header.iter().cloned());
     Ok(Verifier::new(policy, file.into_keys()))
 }
 

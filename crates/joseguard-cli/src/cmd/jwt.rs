@@ -111,6 +111,7 @@ fn decrypt(d: JwtDecrypt) -> Outcome {
     let verify_key = VerifyKey {
         key: d.verify_key.clone(),
         alg: d.verify_alg.clone(),
+        allow_header: Vec::new(),
     };
     let verifier = jws::verifier(&verify_key)?;
     let n = nested::decrypt_then_verify(&token, &decrypter, &verifier)?;
