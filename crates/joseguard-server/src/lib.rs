@@ -52,9 +52,32 @@ use runtime::Runtime;
 pub async fn load(path: &Path) -> Result<Runtime, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-    let file = config::parse(&text)?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    Runtime::build(file, base).await
+    load_str(&text, path.parent().unwrap_or(Path::new("."))).await
+}
+
+/// Loads a configuration from its text, paths relative to `base`: what [`load`] does after
+/// reading the file (the config fuzz target drives it).
+pub async fn load_str(text: &str, base: &Path) -> Result<Runtime, ConfigError> {
+    Runtime::build(config::parse(text)?, base).await
+}
+
+/// The decision the gateway would take on a request, without forwarding it: the route serving
+/// its path, the token extracted from it, and [`decide`](decide::decide). The status it would
+/// answer with on refusal. For fuzzing and tests; the gateway itself goes through HTTP.
+#[doc(hidden)]
+pub async fn judge(
+    rt: &Runtime,
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+) -> Result<(), u16> {
+    let route = rt.route(parts.uri.path()).ok_or(404u16)?;
+    let token = extract::token(route, parts, body)
+        .map_err(|r| r.status.as_u16())?
+        .ok_or(401u16)?;
+    decide::decide(route, token, joseguard::jwt::now())
+        .await
+        .map(drop)
+        .map_err(|r| r.status.as_u16())
 }
 
 /// A running server.

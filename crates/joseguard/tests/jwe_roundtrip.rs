@@ -9,49 +9,10 @@ use joseguard::jwa::{
 };
 use joseguard::jwe::{nested, DecryptPolicy, Decrypter, Header, JweBuilder, Serialization};
 use joseguard::jws::{Verifier, VerifyPolicy};
-use joseguard::{EcCurve, Jwk, JwkSet, JwsAlgorithm, KeySpec, OkpCurve};
+use joseguard::{EcCurve, Jwk, JwkSet, JwsAlgorithm, KeySpec};
 
-/// Recipient keys for `alg`: (encrypting key, decrypting key).
-fn keys_for(alg: Alg, enc: ContentEncryption) -> Vec<(Jwk, Jwk)> {
-    let pair = |spec: KeySpec| {
-        let private = Jwk::generate(spec).unwrap();
-        (private.to_public().unwrap(), private)
-    };
-    let secret = |len: usize| {
-        let k = Jwk::generate(KeySpec::Oct(len * 8)).unwrap();
-        (Jwk::from_json(k.to_json()).unwrap(), k)
-    };
-    match alg {
-        Alg::Dir => vec![secret(enc.key_len())],
-        Alg::RsaOaep | Alg::RsaOaep256 | Alg::RsaOaep384 | Alg::RsaOaep512 | Alg::Rsa1_5 => {
-            vec![pair(KeySpec::Rsa(2048))]
-        }
-        Alg::EcdhEs | Alg::EcdhEsA128KW | Alg::EcdhEsA256KW => vec![
-            pair(KeySpec::Ec(EcCurve::P256)),
-            pair(KeySpec::Ec(EcCurve::P384)),
-            pair(KeySpec::Ec(EcCurve::P521)),
-            pair(KeySpec::Okp(OkpCurve::X25519)),
-        ],
-        Alg::Pbes2Hs256A128KW | Alg::Pbes2Hs512A256KW => {
-            let k = Jwk::from_json(r#"{"kty":"oct","k":"Y29ycmVjdCBob3JzZSBiYXR0ZXJ5IHN0YXBsZQ"}"#)
-                .unwrap();
-            vec![(Jwk::from_json(k.to_json()).unwrap(), k)]
-        }
-        _ => vec![secret(alg.wrap_key_len().unwrap())],
-    }
-}
-
-fn policy(alg: Alg, enc: ContentEncryption) -> DecryptPolicy {
-    match alg {
-        Alg::Rsa1_5 => DecryptPolicy::new([Alg::RsaOaep], [enc])
-            .unwrap()
-            .enable_rsa1_5(),
-        Alg::Pbes2Hs256A128KW | Alg::Pbes2Hs512A256KW => DecryptPolicy::new([Alg::Dir], [enc])
-            .unwrap()
-            .enable_pbes2(10_000),
-        _ => DecryptPolicy::new([alg], [enc]).unwrap(),
-    }
-}
+mod common;
+use common::{decrypt_policy as policy, keys_for};
 
 #[test]
 fn every_alg_enc_serialization_and_zip() {

@@ -9,8 +9,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use joseguard::b64;
+use joseguard::jwa::{ContentEncryption, KeyManagementAlgorithm as Alg};
+use joseguard::jwe::DecryptPolicy;
 use joseguard::jws::{Verifier, VerifyPolicy};
-use joseguard::{Jwk, JwsAlgorithm, KeyType};
+use joseguard::{EcCurve, Jwk, JwsAlgorithm, KeySpec, KeyType, OkpCurve};
 use serde_json::{Map, Value};
 
 /// The vector tree, read in place.
@@ -211,4 +213,46 @@ pub fn assert_round_trip(key: &Jwk, input: &Value, what: &str) {
         input,
         "{what}: second round trip differs"
     );
+}
+
+/// Recipient keys for `alg`: (encrypting key, decrypting key).
+pub fn keys_for(alg: Alg, enc: ContentEncryption) -> Vec<(Jwk, Jwk)> {
+    let pair = |spec: KeySpec| {
+        let private = Jwk::generate(spec).unwrap();
+        (private.to_public().unwrap(), private)
+    };
+    let secret = |len: usize| {
+        let k = Jwk::generate(KeySpec::Oct(len * 8)).unwrap();
+        (Jwk::from_json(k.to_json()).unwrap(), k)
+    };
+    match alg {
+        Alg::Dir => vec![secret(enc.key_len())],
+        Alg::RsaOaep | Alg::RsaOaep256 | Alg::RsaOaep384 | Alg::RsaOaep512 | Alg::Rsa1_5 => {
+            vec![pair(KeySpec::Rsa(2048))]
+        }
+        Alg::EcdhEs | Alg::EcdhEsA128KW | Alg::EcdhEsA256KW => vec![
+            pair(KeySpec::Ec(EcCurve::P256)),
+            pair(KeySpec::Ec(EcCurve::P384)),
+            pair(KeySpec::Ec(EcCurve::P521)),
+            pair(KeySpec::Okp(OkpCurve::X25519)),
+        ],
+        Alg::Pbes2Hs256A128KW | Alg::Pbes2Hs512A256KW => {
+            let k = Jwk::from_json(r#"{"kty":"oct","k":"Y29ycmVjdCBob3JzZSBiYXR0ZXJ5IHN0YXBsZQ"}"#)
+                .unwrap();
+            vec![(Jwk::from_json(k.to_json()).unwrap(), k)]
+        }
+        _ => vec![secret(alg.wrap_key_len().unwrap())],
+    }
+}
+
+pub fn decrypt_policy(alg: Alg, enc: ContentEncryption) -> DecryptPolicy {
+    match alg {
+        Alg::Rsa1_5 => DecryptPolicy::new([Alg::RsaOaep], [enc])
+            .unwrap()
+            .enable_rsa1_5(),
+        Alg::Pbes2Hs256A128KW | Alg::Pbes2Hs512A256KW => DecryptPolicy::new([Alg::Dir], [enc])
+            .unwrap()
+            .enable_pbes2(10_000),
+        _ => DecryptPolicy::new([alg], [enc]).unwrap(),
+    }
 }
