@@ -6,6 +6,7 @@
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::{Error, Result};
@@ -46,6 +47,283 @@ fn map_err(e: serde_json::Error, part: &'static str) -> Error {
         };
     }
     Error::Json { part, detail: msg }
+}
+
+/// A top-level member's value as [`scan_object`] keeps it: what the registered JWT claims can be.
+#[derive(Debug)]
+pub(crate) enum Scalar<'a> {
+    Str(Cow<'a, str>),
+    Num(serde_json::Number),
+    /// An array whose elements are all strings.
+    Strs(Vec<Cow<'a, str>>),
+    /// Anything else (bool, null, object, mixed array).
+    Other,
+}
+
+/// One pass over `bytes` as a JSON object, building nothing: duplicate member names are refused at
+/// every depth, as [`parse`] does, and nesting is bounded. Returns every top-level name, and the
+/// value of those named in `keep`. For hot paths (JWT claims) where a map is not needed.
+pub(crate) fn scan_object<'a>(
+    bytes: &'a [u8],
+    part: &'static str,
+    keep: &[&str],
+) -> Result<Vec<(Cow<'a, str>, Option<Scalar<'a>>)>> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let out = de
+        .deserialize_map(TopScan { keep })
+        .map_err(|e| map_err(e, part))?;
+    de.end().map_err(|e| map_err(e, part))?;
+    Ok(out)
+}
+
+/// A member name, borrowed from the input when it has no escapes.
+struct Name;
+
+impl<'de> DeserializeSeed<'de> for Name {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Name {
+    type Value = Cow<'de, str>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Self::Value, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+}
+
+/// Names seen in one object: a short list, then a set (a million members must not cost a
+/// million squared comparisons).
+struct Seen<'a> {
+    list: Vec<Cow<'a, str>>,
+    set: Option<std::collections::HashSet<Cow<'a, str>>>,
+}
+
+impl<'a> Seen<'a> {
+    fn new() -> Self {
+        Seen {
+            list: Vec::new(),
+            set: None,
+        }
+    }
+
+    /// Adds `name`; an error when it was already there.
+    fn add<E: de::Error>(&mut self, name: Cow<'a, str>) -> std::result::Result<(), E> {
+        let dup = match &mut self.set {
+            Some(set) => !set.insert(name.clone()),
+            None => self.list.contains(&name),
+        };
+        if dup {
+            return Err(E::custom(format_args!("{DUP_PREFIX}{name}")));
+        }
+        if self.set.is_none() && self.list.len() >= 16 {
+            let mut set: std::collections::HashSet<Cow<'a, str>> = self.list.drain(..).collect();
+            set.insert(name);
+            self.set = Some(set);
+        } else if self.set.is_none() {
+            self.list.push(name);
+        }
+        Ok(())
+    }
+}
+
+/// Validates a nested value: unique names, bounded depth; builds nothing.
+#[derive(Clone, Copy)]
+struct Unique {
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for Unique {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Unique {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let inner = self.deeper::<A::Error>()?;
+        while seq.next_element_seed(inner)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        let inner = self.deeper::<A::Error>()?;
+        let mut seen = Seen::new();
+        while let Some(name) = map.next_key_seed(Name)? {
+            seen.add(name)?;
+            map.next_value_seed(inner)?;
+        }
+        Ok(())
+    }
+}
+
+impl Unique {
+    fn deeper<E: de::Error>(self) -> std::result::Result<Unique, E> {
+        if self.depth >= MAX_DEPTH {
+            return Err(E::custom("nesting too deep"));
+        }
+        Ok(Unique {
+            depth: self.depth + 1,
+        })
+    }
+}
+
+/// Keeps a top-level value as a [`Scalar`], validating what it does not keep.
+struct Capture;
+
+impl<'de> DeserializeSeed<'de> for Capture {
+    type Value = Scalar<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Capture {
+    type Value = Scalar<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Num(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Num(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Scalar::Other, Scalar::Num))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut strings = Some(Vec::new());
+        while let Some(item) = seq.next_element_seed(Element)? {
+            match (item, &mut strings) {
+                (Some(s), Some(list)) => list.push(s),
+                _ => strings = None,
+            }
+        }
+        Ok(strings.map_or(Scalar::Other, Scalar::Strs))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Self::Value, A::Error> {
+        Unique { depth: 1 }.visit_map(map)?;
+        Ok(Scalar::Other)
+    }
+}
+
+/// An array element of a kept value: `Some` for a string; anything else is validated (with the
+/// depth bound) and dropped.
+struct Element;
+
+impl<'de> DeserializeSeed<'de> for Element {
+    type Value = Option<Cow<'de, str>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Element {
+    type Value = Option<Cow<'de, str>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(v.to_owned())))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+        Unique { depth: 2 }.visit_seq(seq).map(|()| None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Self::Value, A::Error> {
+        Unique { depth: 2 }.visit_map(map).map(|()| None)
+    }
+}
+
+struct TopScan<'k> {
+    keep: &'k [&'k str],
+}
+
+impl<'de> Visitor<'de> for TopScan<'_> {
+    type Value = Vec<(Cow<'de, str>, Option<Scalar<'de>>)>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut seen = Seen::new();
+        let mut out = Vec::new();
+        while let Some(name) = map.next_key_seed(Name)? {
+            seen.add(name.clone())?;
+            let value = if self.keep.contains(&name.as_ref()) {
+                Some(map.next_value_seed(Capture)?)
+            } else {
+                map.next_value_seed(Unique { depth: 1 })?;
+                None
+            };
+            out.push((name, value));
+        }
+        Ok(out)
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -138,5 +416,42 @@ mod tests {
         assert!(parse_object(b"[1]", "h").is_err());
         let deep = "[".repeat(100) + &"]".repeat(100);
         assert!(parse(deep.as_bytes(), "h").is_err());
+    }
+
+    #[test]
+    fn scan_agrees_with_parse() {
+        for bad in [
+            &br#"{"alg":"HS256","alg":"none"}"#[..],
+            br#"{"a":[{"b":1,"b":2}]}"#,
+            br#"{"a":{"c":{"b":1,"b":2}}}"#,
+            br#"{"a":1} x"#,
+            b"[1]",
+        ] {
+            assert!(
+                scan_object(bad, "h", &["a"]).is_err(),
+                "{:?}",
+                std::str::from_utf8(bad)
+            );
+            assert!(parse_object(bad, "h").is_err());
+        }
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(100), "]".repeat(100));
+        assert!(scan_object(deep.as_bytes(), "h", &[]).is_err());
+        assert!(scan_object(deep.as_bytes(), "h", &["a"]).is_err());
+        let many: String = (0..100).map(|i| format!("\"k{i}\":{i},")).collect();
+        let dup = format!("{{{many}\"k7\":1}}");
+        assert_eq!(
+            scan_object(dup.as_bytes(), "h", &[]).unwrap_err(),
+            Error::DuplicateMember { name: "k7".into() }
+        );
+        let ok = scan_object(
+            br#"{"aud":["a","b"],"exp":1.5,"x":{"y":[1]}}"#,
+            "h",
+            &["aud", "exp"],
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 3);
+        assert!(matches!(&ok[0].1, Some(Scalar::Strs(v)) if v.len() == 2));
+        assert!(matches!(&ok[1].1, Some(Scalar::Num(_))));
+        assert!(ok[2].1.is_none());
     }
 }

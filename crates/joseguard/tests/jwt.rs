@@ -37,11 +37,58 @@ fn token_with(claims: &str, key: &Jwk) -> String {
         .unwrap()
 }
 
+/// The error for these claims; the fast path (`verify_into`) must give the same one.
 fn err(claims: &str, validation: Validation) -> Error {
     let k = key();
-    verifier(&k, validation)
-        .verify(token_with(claims, &k).as_bytes(), NOW)
-        .unwrap_err()
+    let v = verifier(&k, validation);
+    let token = token_with(claims, &k);
+    let full = v.verify(token.as_bytes(), NOW).unwrap_err();
+    let fast = v.verify_into::<Value>(token.as_bytes(), NOW).unwrap_err();
+    assert_eq!(full, fast, "{claims}");
+    full
+}
+
+#[test]
+fn signer_and_fast_path_agree_with_builder_and_full_path() {
+    #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+    struct Mine {
+        sub: String,
+        exp: i64,
+        aud: Vec<String>,
+        scope: String,
+    }
+    let k = key();
+    let mine = Mine {
+        sub: "alice".into(),
+        exp: NOW + 60,
+        aud: vec!["web".into(), "api".into()],
+        scope: "read".into(),
+    };
+    let signer =
+        joseguard::jwt::JwtSigner::new(Jwk::from_json(k.to_json()).unwrap(), JwsAlgorithm::ES256)
+            .unwrap();
+    let token = signer.sign(&mine).unwrap();
+    let v = verifier(&k, Validation::new().audience("api").require(["scope"]));
+    let (jws, back) = v.verify_into::<Mine>(token.as_bytes(), NOW).unwrap();
+    assert_eq!(back, mine);
+    assert_eq!(jws.protected_header().kid(), Some("k1"));
+    assert_eq!(jws.protected_header().typ(), Some("JWT"));
+    let full = v.verify(token.as_bytes(), NOW).unwrap();
+    assert_eq!(full.claims.sub.as_deref(), Some("alice"));
+    assert!(signer.sign(&"not an object").is_err());
+    // Cases only the fast path's scanner sees differently: nested duplicates, escapes, required.
+    for claims in [
+        format!(r#"{{"exp":{},"x":{{"a":[{{"b":1,"b":2}}]}}}}"#, NOW + 60),
+        format!(r#"{{"exp":{},"e\u0078p":1}}"#, NOW + 60),
+        format!(r#"{{"exp":{},"aud":["api",{{"x":1}}]}}"#, NOW + 60),
+        format!(r#"{{"exp":{},"aud":[["api"]]}}"#, NOW + 60),
+        format!(r#"{{"exp":{}}}"#, NOW + 60),
+    ] {
+        err(
+            &claims,
+            Validation::new().audience("api").require(["scope"]),
+        );
+    }
 }
 
 #[test]

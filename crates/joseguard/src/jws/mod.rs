@@ -114,6 +114,15 @@ pub fn sign_signing_input(
     primitive::sign(key, alg, signing_input)
 }
 
+/// The signature primitive, for signers in this crate that have checked the key once already.
+pub(crate) fn primitive_sign(
+    key: &crate::jwk::Jwk,
+    alg: crate::jwa::JwsAlgorithm,
+    input: &[u8],
+) -> Result<Vec<u8>> {
+    primitive::sign(key, alg, input)
+}
+
 /// Signs a digest computed elsewhere (a signing service receiving only a document's hash): the
 /// result is the same signature `alg` would give over the document. ECDSA and RSA only (Ed25519
 /// signs messages, not digests); the digest must be the algorithm's hash. The caller vouches for

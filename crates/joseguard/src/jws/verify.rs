@@ -307,8 +307,8 @@ impl Verifier {
     /// an empty payload segment verifies as an empty payload; use [`verify_detached`](Self::verify_detached)
     /// for detached content.
     pub fn verify(&self, token: &[u8]) -> Result<Verified> {
-        let raw = self.parse(token)?;
-        let Some(segment) = raw.payload.clone() else {
+        let mut raw = self.parse(token)?;
+        let Some(segment) = raw.payload.take() else {
             return Err(Error::Malformed(
                 "payload is detached; use verify_detached".into(),
             ));

@@ -82,6 +82,76 @@ impl Claims {
         })
     }
 
+    /// The registered claims only, read with the same strict types in one pass that builds no
+    /// map (duplicate members are still refused at every depth); `all` is left empty. With
+    /// `names`, also returns every top-level claim name. The fast path of
+    /// [`super::JwtVerifier::verify_into`].
+    pub(crate) fn registered_from_json(
+        payload: &[u8],
+        names: bool,
+    ) -> Result<(Claims, Vec<String>)> {
+        let want_names = names;
+        use crate::json::Scalar;
+        const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
+        let members = crate::json::scan_object(payload, "JWT claims", &REGISTERED)?;
+        let mut c = Claims {
+            iss: None,
+            sub: None,
+            aud: None,
+            exp: None,
+            nbf: None,
+            iat: None,
+            jti: None,
+            all: Map::new(),
+        };
+        let mut names = Vec::new();
+        for (name, value) in members {
+            let Some(value) = value else {
+                if want_names {
+                    names.push(name.into_owned());
+                }
+                continue;
+            };
+            let text = |v: Scalar<'_>| match v {
+                Scalar::Str(s) => Ok(Some(s.into_owned())),
+                _ => Err(Error::claim(name.as_ref(), "must be a string")),
+            };
+            let date = |v: Scalar<'_>| match v {
+                Scalar::Num(n) => date_from_number(&name, &n).map(Some),
+                _ => Err(Error::claim(
+                    name.as_ref(),
+                    "must be a number (NumericDate)",
+                )),
+            };
+            match name.as_ref() {
+                "iss" => c.iss = text(value)?,
+                "sub" => c.sub = text(value)?,
+                "jti" => c.jti = text(value)?,
+                "exp" => c.exp = date(value)?,
+                "nbf" => c.nbf = date(value)?,
+                "iat" => c.iat = date(value)?,
+                _ => {
+                    c.aud = Some(match value {
+                        Scalar::Str(s) => Audience::One(s.into_owned()),
+                        Scalar::Strs(list) => {
+                            Audience::Many(list.into_iter().map(|s| s.into_owned()).collect())
+                        }
+                        _ => {
+                            return Err(Error::claim(
+                                "aud",
+                                "must be a string or an array of strings",
+                            ))
+                        }
+                    })
+                }
+            }
+            if want_names {
+                names.push(name.into_owned());
+            }
+        }
+        Ok((c, names))
+    }
+
     /// A claim by name.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.all.get(name)
@@ -130,6 +200,11 @@ fn numeric_date(all: &Map<String, Value>, name: &str) -> Result<Option<i64>> {
     let Value::Number(n) = v else {
         return Err(Error::claim(name, "must be a number (NumericDate)"));
     };
+    date_from_number(name, n).map(Some)
+}
+
+/// A NumericDate from a JSON number: fractions truncated toward the past, 0 ..= year 9999.
+fn date_from_number(name: &str, n: &serde_json::Number) -> Result<i64> {
     let secs = if let Some(i) = n.as_i64() {
         i
     } else if let Some(f) = n
@@ -143,5 +218,5 @@ fn numeric_date(all: &Map<String, Value>, name: &str) -> Result<Option<i64>> {
     if !(0..=MAX_NUMERIC_DATE).contains(&secs) {
         return Err(Error::claim(name, "NumericDate out of range"));
     }
-    Ok(Some(secs))
+    Ok(secs)
 }

@@ -1,7 +1,8 @@
 //! JSON Web Tokens (RFC 7519) with the validation RFC 8725 asks for, and OAuth client assertions
 //! (RFC 7523).
 //!
-//! - [`JwtBuilder`] produces a signed JWT (`typ: "JWT"` unless overridden, e.g. `at+jwt`).
+//! - [`JwtBuilder`] produces a signed JWT (`typ: "JWT"` unless overridden, e.g. `at+jwt`);
+//!   [`JwtSigner`] signs many with one key, claims serialized straight from the caller's type.
 //! - [`Validation`] checks the claims with defaults a reviewer can sign off: `exp` required,
 //!   `nbf` and `iat` checked, 60 s leeway, `iss` exact, `aud` any-of (a token without `aud` fails
 //!   when an audience is expected), strict claim types.
@@ -16,7 +17,7 @@ mod claims;
 pub mod client_assertion;
 mod validate;
 
-pub use builder::JwtBuilder;
+pub use builder::{JwtBuilder, JwtSigner};
 pub use claims::{Audience, Claims};
 pub use validate::{JwtVerifier, Validation, VerifiedJwt};
 

@@ -93,6 +93,23 @@ impl Validation {
 
     /// Checks `header` and the claims in `payload` at time `now` (seconds since the epoch).
     pub fn validate(&self, header: &Header, payload: &[u8], now: i64) -> Result<Claims> {
+        self.check_typ(header)?;
+        let claims = Claims::from_json(payload)?;
+        self.check(&claims, now)?;
+        self.check_required(|n| claims.all.contains_key(n))?;
+        Ok(claims)
+    }
+
+    /// [`validate`](Self::validate) without building the claims map: the same checks, for
+    /// callers that deserialize the payload into their own type.
+    pub(crate) fn validate_fast(&self, header: &Header, payload: &[u8], now: i64) -> Result<()> {
+        self.check_typ(header)?;
+        let (claims, names) = Claims::registered_from_json(payload, !self.required.is_empty())?;
+        self.check(&claims, now)?;
+        self.check_required(|n| names.iter().any(|x| x == n))
+    }
+
+    fn check_typ(&self, header: &Header) -> Result<()> {
         if let Some(types) = &self.types {
             let typ = header
                 .typ()
@@ -110,9 +127,14 @@ impl Validation {
                 ));
             }
         }
-        let claims = Claims::from_json(payload)?;
-        self.check(&claims, now)?;
-        Ok(claims)
+        Ok(())
+    }
+
+    fn check_required(&self, has: impl Fn(&str) -> bool) -> Result<()> {
+        match self.required.iter().find(|n| !has(n)) {
+            Some(name) => Err(Error::ClaimMissing { name: name.clone() }),
+            None => Ok(()),
+        }
     }
 
     fn check(&self, c: &Claims, now: i64) -> Result<()> {
@@ -186,13 +208,6 @@ impl Validation {
                 _ => {}
             }
         }
-        if let Some(name) = self
-            .required
-            .iter()
-            .find(|n| !c.all.contains_key(n.as_str()))
-        {
-            return Err(Error::ClaimMissing { name: name.clone() });
-        }
         Ok(())
     }
 }
@@ -204,6 +219,18 @@ pub struct VerifiedJwt {
     pub jws: Verified,
     /// The validated claims.
     pub claims: Claims,
+}
+
+impl VerifiedJwt {
+    /// The claims deserialized into the caller's type, straight from the verified payload bytes
+    /// (already checked for duplicate members and registered-claim types). Faster than
+    /// [`Claims::deserialize`], which goes through the parsed map.
+    pub fn claims_as<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.jws.payload).map_err(|e| Error::Json {
+            part: "JWT claims",
+            detail: e.to_string(),
+        })
+    }
 }
 
 /// Verifies a JWT: the JWS signature (compact serialization only, as RFC 7519 §7.2 requires)
@@ -241,5 +268,30 @@ impl JwtVerifier {
             .validation
             .validate(jws.protected_header(), &jws.payload, now)?;
         Ok(VerifiedJwt { jws, claims })
+    }
+
+    /// Verifies as [`verify`](Self::verify) does, with the same checks, and deserializes the
+    /// claims into `T` without building a claims map: one pass over the payload for the checks
+    /// (duplicates refused at every depth, registered claims strictly typed), one into `T`. The
+    /// fast path when the caller has a claims type.
+    pub fn verify_into<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &[u8],
+        now: i64,
+    ) -> Result<(Verified, T)> {
+        if token.first() == Some(&b'{') {
+            return Err(Error::SerializationMismatch {
+                expected: Serialization::Compact.name(),
+                found: "JSON",
+            });
+        }
+        let jws = self.verifier.verify(token)?;
+        self.validation
+            .validate_fast(jws.protected_header(), &jws.payload, now)?;
+        let claims = serde_json::from_slice(&jws.payload).map_err(|e| Error::Json {
+            part: "JWT claims",
+            detail: e.to_string(),
+        })?;
+        Ok((jws, claims))
     }
 }
