@@ -1,0 +1,22 @@
+//! jwt-simple beside joseguard and raw aws-lc-rs: `cargo bench -p peer-jwt-simple`.
+//! No JWE peer (see the crate docs): the JWE rows run for raw and joseguard only.
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use joseguard_bench::jwt::JwtPeer;
+
+fn all(c: &mut Criterion) {
+    joseguard_bench::jwt::bench(c, &[peer_jwt_simple::jwt_peer as JwtPeer]);
+    joseguard_bench::jwe::bench(c, &[]);
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(30)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = all
+}
+criterion_main!(benches);
