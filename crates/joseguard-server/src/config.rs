@@ -159,6 +159,11 @@ pub struct Server {
     pub forward_auth_path: String,
     /// How often the config file is checked for changes (0 disables; SIGHUP always works).
     pub watch_interval: String,
+    /// Tokens kept after verification, per route, so that a token presented again skips the
+    /// signature check (0 disables). Entries never outlive `exp` or a reload.
+    pub verified_token_cache: usize,
+    /// How long a verified token is kept at most.
+    pub verified_token_cache_ttl: String,
 }
 
 impl Default for Server {
@@ -171,6 +176,8 @@ impl Default for Server {
             log_format: "json".into(),
             forward_auth_path: "/_joseguard/auth".into(),
             watch_interval: "2s".into(),
+            verified_token_cache: 10_000,
+            verified_token_cache_ttl: "60s".into(),
         }
     }
 }

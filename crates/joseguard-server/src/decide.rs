@@ -10,6 +10,7 @@ use crate::answer::{from_jose, from_keys, Audit, Rejection};
 use crate::runtime::{normalize_media_type, Issuer, KidMap, Route};
 
 /// An accepted token.
+#[derive(Clone)]
 pub struct Accepted {
     pub issuer: Arc<Issuer>,
     pub header: Header,
@@ -33,6 +34,93 @@ pub async fn decide(route: &Route, token: &[u8], now: i64) -> Result<Accepted, R
 
 /// [`decide`] for a token whose payload may travel beside it (RFC 7515 Appendix F).
 pub async fn decide_detached(
+    route: &Route,
+    token: &[u8],
+    detached: Option<&[u8]>,
+    now: i64,
+) -> Result<Accepted, Rejection> {
+    let cache = route.cache.as_ref().filter(|_| detached.is_none());
+    let key = cache.map(|_| cache_key(token));
+    let cached = cache.zip(key.as_ref()).and_then(|(c, k)| c.get(k, now));
+    let accepted = match cached {
+        Some(a) => a,
+        None => {
+            let a = verify_token(route, token, detached, now).await?;
+            if let (Some(c), Some(k)) = (cache, key) {
+                c.put(k, &a, now);
+            }
+            a
+        }
+    };
+    if let Some(rules) = &route.rules {
+        if let Err(why) = rules.eval(&accepted.claims) {
+            let mut r = Rejection::denied(why);
+            r.audit = Some(Box::new(accepted.audit()));
+            return Err(r);
+        }
+    }
+    Ok(accepted)
+}
+
+fn cache_key(token: &[u8]) -> [u8; 32] {
+    joseguard::Sha2::Sha256
+        .digest(token)
+        .try_into()
+        .expect("SHA-256 is 32 bytes")
+}
+
+/// Tokens a route verified, by SHA-256 of the token, so that one presented again skips the
+/// signature and claim checks (rules still run on every request). An entry lasts at most the
+/// TTL and never past the token's `exp` plus leeway; the cache belongs to the runtime, so a
+/// reload (keys, issuers, routes changed) starts empty. Tokens verified through an `x5c` chain
+/// are not kept: their revocation status is checked each time. When full, expired entries go
+/// first, then everything (bounded memory, no eviction bookkeeping on the hot path).
+pub struct VerifiedCache {
+    entries: std::sync::Mutex<std::collections::HashMap<[u8; 32], (Accepted, i64)>>,
+    capacity: usize,
+    ttl: i64,
+}
+
+impl VerifiedCache {
+    pub fn new(capacity: usize, ttl: std::time::Duration) -> VerifiedCache {
+        VerifiedCache {
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+            capacity,
+            ttl: ttl.as_secs().min(i64::MAX as u64) as i64,
+        }
+    }
+
+    fn get(&self, key: &[u8; 32], now: i64) -> Option<Accepted> {
+        let entries = self.entries.lock().ok()?;
+        entries
+            .get(key)
+            .filter(|(_, until)| now < *until)
+            .map(|(a, _)| a.clone())
+    }
+
+    fn put(&self, key: [u8; 32], accepted: &Accepted, now: i64) {
+        if accepted.issuer.x5c.is_some() {
+            return;
+        }
+        let mut until = now.saturating_add(self.ttl);
+        if let Some(exp) = accepted.claims.get("exp").and_then(Value::as_i64) {
+            until = until.min(exp.saturating_add(accepted.issuer.leeway as i64));
+        }
+        let Ok(mut entries) = self.entries.lock() else {
+            return;
+        };
+        if entries.len() >= self.capacity {
+            entries.retain(|_, (_, u)| now < *u);
+            if entries.len() >= self.capacity {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (accepted.clone(), until));
+    }
+}
+
+/// Everything but the rules: serialization, `typ`/`cty`, issuer, signature, claims.
+async fn verify_token(
     route: &Route,
     token: &[u8],
     detached: Option<&[u8]>,
@@ -90,20 +178,12 @@ pub async fn decide_detached(
         }
         _ => Value::Null,
     };
-    let accepted = Accepted {
+    Ok(Accepted {
         issuer,
         header: verified.protected_header().clone(),
         payload: verified.payload,
         claims,
-    };
-    if let Some(rules) = &route.rules {
-        if let Err(why) = rules.eval(&accepted.claims) {
-            let mut r = Rejection::denied(why);
-            r.audit = Some(Box::new(accepted.audit()));
-            return Err(r);
-        }
-    }
-    Ok(accepted)
+    })
 }
 
 impl Accepted {

@@ -27,6 +27,8 @@ pub struct Settings {
     pub forward_auth_path: String,
     pub watch_interval: Duration,
     pub echo_backend: bool,
+    pub cache_entries: usize,
+    pub cache_ttl: Duration,
 }
 
 /// An issuer: who signs, with which keys and algorithms, and what its tokens must claim.
@@ -87,6 +89,8 @@ pub struct Route {
     /// Validate the payload as JWT claims (`exp`, `iss`, `aud`, ...). False for a validation
     /// worker that checks signed documents rather than tokens.
     pub check_claims: bool,
+    /// Tokens this route verified recently (none for workers and when disabled).
+    pub cache: Option<crate::decide::VerifiedCache>,
 }
 
 impl Route {
@@ -113,6 +117,7 @@ impl Route {
             audiences: None,
             leeway: None,
             check_claims: true,
+            cache: None,
         }
     }
 }
@@ -230,6 +235,11 @@ impl Runtime {
             forward_auth_path: s.forward_auth_path.clone(),
             watch_interval: duration("server.watch_interval", &s.watch_interval)?,
             echo_backend: file.backend.echo,
+            cache_entries: s.verified_token_cache,
+            cache_ttl: duration(
+                "server.verified_token_cache_ttl",
+                &s.verified_token_cache_ttl,
+            )?,
         };
         if let Some(url) = &file.backend.url {
             if file.backend.echo {
@@ -248,12 +258,19 @@ impl Runtime {
         let mut routes = Vec::new();
         for (i, raw) in file.routes.iter().enumerate() {
             let key = format!("route[{i}] ({})", raw.path);
-            routes.push(build_route(
+            let mut route = build_route(
                 &key,
                 raw,
                 &issuers,
                 file.backend.url.is_some() || file.backend.echo,
-            )?);
+            )?;
+            if settings.cache_entries > 0 && !settings.cache_ttl.is_zero() {
+                route.cache = Some(crate::decide::VerifiedCache::new(
+                    settings.cache_entries,
+                    settings.cache_ttl,
+                ));
+            }
+            routes.push(route);
         }
         let workers = crate::worker::build_all(&file.workers, &issuers, base)?;
         if routes.is_empty() && workers.is_empty() {
@@ -509,6 +526,7 @@ fn build_route(
         audiences: None,
         leeway: None,
         check_claims: true,
+        cache: None,
     })
 }
 

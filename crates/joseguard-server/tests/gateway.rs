@@ -977,3 +977,50 @@ async fn reloads_when_the_file_changes() {
         "the changed file was picked up without a signal"
     );
 }
+
+/// The verified-token cache: a token presented again is answered from it, but never past its
+/// `exp`, never after a reload that removed its key, and rules still run on every request.
+#[tokio::test]
+async fn verified_token_cache_never_outlives_exp_or_a_reload() {
+    let k1 = es_key("k1");
+    let be = backend(None).await;
+    let issuer = "leeway = \"0s\"\n[issuer.keys]\nk1 = { file = \"k1.jwk\" }";
+    let routes = format!("{API}\n[[route]]\npath = \"/admin\"\nissuers = [\"op\"]\nrules = {{ claim = \"scope\", contains = \"admin\" }}\n");
+    let cfg = base_config(&be, issuer, &routes);
+    let gw = Gw::start(
+        "cache",
+        &cfg,
+        &[("k1.jwk", k1.to_public().unwrap().to_json())],
+    )
+    .await;
+    let c = client();
+    let status = |path: &'static str, t: String| {
+        let req = c.get(gw.url(path)).bearer_auth(t);
+        async move { req.send().await.unwrap().status() }
+    };
+    let short = token(&k1, JwsAlgorithm::ES256, |b| b.expires_at(jwt::now() + 2));
+    assert_eq!(status("/api", short.clone()).await, 200);
+    assert_eq!(status("/api", short.clone()).await, 200, "from the cache");
+    // Rules run on cached tokens too.
+    assert_eq!(status("/admin", short.clone()).await, 403);
+    assert_eq!(status("/admin", short.clone()).await, 403);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(status("/api", short).await, 401, "cached, but expired");
+
+    let long = token(&k1, JwsAlgorithm::ES256, |b| b);
+    assert_eq!(status("/api", long.clone()).await, 200);
+    let k2 = es_key("k2");
+    std::fs::write(gw.dir.join("k2.jwk"), k2.to_public().unwrap().to_json()).unwrap();
+    let without_k1 = base_config(&be, "[issuer.keys]\nk2 = { file = \"k2.jwk\" }", API);
+    std::fs::write(gw.dir.join("gw.toml"), without_k1).unwrap();
+    gw.reload.notify_one();
+    let mut refused = false;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if status("/api", long.clone()).await == 401 {
+            refused = true;
+            break;
+        }
+    }
+    assert!(refused, "a reload empties the cache");
+}
