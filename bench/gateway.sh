@@ -85,6 +85,8 @@ path = "/doc"
 issuers = ["bench"]
 mode = "jose-body"
 TOML
+# The same without the verified-token cache: every request verifies its signature.
+sed 's/^watch_interval = "0s"$/watch_interval = "0s"\nverified_token_cache = 0/' "$W/joseguard.toml" > "$W/joseguard-nocache.toml"
 
 AP=$(free_port)
 M=/usr/lib/apache2/modules
@@ -127,7 +129,7 @@ CONF
 chmod 755 "$W"; chmod 644 "$W"/*
 
 start_joseguard() {
-  RUST_LOG=warn taskset -c 1 "$ROOT/target/release/joseguard" serve --config "$W/joseguard.toml" 2>>"$W/joseguard.log" & JGPID=$!
+  RUST_LOG=warn taskset -c 1 "$ROOT/target/release/joseguard" serve --config "$W/${1:-joseguard}.toml" 2>>"$W/joseguard.log" & JGPID=$!
   PIDS+=($JGPID)
   wait_port "$JG"
 }
@@ -179,6 +181,8 @@ for c in $CONNS; do
   run "joseguard ES256, 4 tokens" "$JG" es256-few.txt bearer "$c" "joseguard serve"
   stop_joseguard; start_joseguard
   run "joseguard ES256, $COUNT tokens" "$JG" es256-many.txt bearer "$c" "joseguard serve"
+  stop_joseguard; start_joseguard joseguard-nocache
+  run "joseguard ES256, $COUNT tokens, cache off" "$JG" es256-many.txt bearer "$c" "joseguard serve"
   stop_joseguard; start_joseguard
   run "joseguard RS256, $COUNT tokens" "$JG" rs256-many.txt bearer "$c" "joseguard serve"
   stop_joseguard; start_joseguard

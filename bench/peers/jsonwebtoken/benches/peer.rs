@@ -1,5 +1,5 @@
 //! jsonwebtoken beside joseguard and raw aws-lc-rs: `cargo bench -p peer-jsonwebtoken`.
-//! No JWE peer: the JWE rows run for raw and joseguard only.
+//! JWT only: the JWE rows need a peer that encrypts arbitrary bytes (josekit).
 
 use std::time::Duration;
 
@@ -8,7 +8,6 @@ use joseguard_bench::jwt::JwtPeer;
 
 fn all(c: &mut Criterion) {
     joseguard_bench::jwt::bench(c, &[peer_jsonwebtoken::jwt_peer as JwtPeer]);
-    joseguard_bench::jwe::bench(c, &[]);
 }
 
 criterion_group! {

@@ -1,5 +1,5 @@
 //! jwt-simple beside joseguard and raw aws-lc-rs: `cargo bench -p peer-jwt-simple`.
-//! No JWE peer (see the crate docs): the JWE rows run for raw and joseguard only.
+//! JWT only: its JWE API encrypts JWT claims, not arbitrary bytes (see the crate docs).
 
 use std::time::Duration;
 
@@ -8,7 +8,6 @@ use joseguard_bench::jwt::JwtPeer;
 
 fn all(c: &mut Criterion) {
     joseguard_bench::jwt::bench(c, &[peer_jwt_simple::jwt_peer as JwtPeer]);
-    joseguard_bench::jwe::bench(c, &[]);
 }
 
 criterion_group! {
