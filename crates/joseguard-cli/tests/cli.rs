@@ -863,9 +863,18 @@ fn serve_check_validates_configurations() {
         "{}/../../examples/quickstart.toml",
         env!("CARGO_MANIFEST_DIR")
     );
+    // The quickstart's signing worker generates its key on first start, but a check writes nothing.
+    let worker_key =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart/worker-docsign.jwk");
+    let existed = worker_key.exists();
     assert_eq!(
         jg(&["serve", "--check", "--config", &quickstart], b"").text(),
         "configuration valid"
+    );
+    assert_eq!(
+        worker_key.exists(),
+        existed,
+        "--check must not write key files"
     );
     let d = Dir::new("serve");
     let bad = d.file(

@@ -61,6 +61,17 @@ pub async fn load_str(text: &str, base: &Path) -> Result<Runtime, ConfigError> {
     Runtime::build(config::parse(text)?, base).await
 }
 
+/// Validates a configuration file as [`load`] does, without side effects: a signing key that
+/// `generate` would create is not written (what `joseguard serve --check` runs).
+pub async fn check(path: &Path) -> Result<(), ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    Runtime::build_with(config::parse(&text)?, base, false)
+        .await
+        .map(drop)
+}
+
 /// The decision the gateway would take on a request, without forwarding it: the route serving
 /// its path, the token extracted from it, and [`decide`](decide::decide). The status it would
 /// answer with on refusal. For fuzzing and tests; the gateway itself goes through HTTP.

@@ -218,6 +218,16 @@ impl Runtime {
     /// Validates `file` (paths relative to `base`) into a runtime. Remote JWK Sets are not
     /// fetched here; [`warm_up`](Self::warm_up) does that.
     pub async fn build(file: config::File, base: &Path) -> Result<Runtime, ConfigError> {
+        Runtime::build_with(file, base, true).await
+    }
+
+    /// [`build`](Self::build); with `persist_keys` false, a signing key that `generate` would
+    /// create is made in memory only (a configuration check must not write key files).
+    pub async fn build_with(
+        file: config::File,
+        base: &Path,
+        persist_keys: bool,
+    ) -> Result<Runtime, ConfigError> {
         let s = &file.server;
         let log_format = s.log_format.as_str();
         if log_format != "json" && log_format != "text" {
@@ -272,7 +282,7 @@ impl Runtime {
             }
             routes.push(route);
         }
-        let workers = crate::worker::build_all(&file.workers, &issuers, base)?;
+        let workers = crate::worker::build_all(&file.workers, &issuers, base, persist_keys)?;
         if routes.is_empty() && workers.is_empty() {
             return Err(err(
                 "route",

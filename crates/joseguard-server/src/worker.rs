@@ -191,6 +191,7 @@ pub fn build_all(
     raw: &[config::Worker],
     issuers: &[Arc<Issuer>],
     base: &Path,
+    persist_keys: bool,
 ) -> Result<Vec<Arc<Worker>>, ConfigError> {
     let mut names = std::collections::HashSet::new();
     for (i, w) in raw.iter().enumerate() {
@@ -214,7 +215,7 @@ pub fn build_all(
     for (i, w) in raw.iter().enumerate() {
         if w.kind == "signing" {
             let key = format!("worker[{i}] ({})", w.name);
-            let signer = build_signer(&key, w, base)?;
+            let signer = build_signer(&key, w, base, persist_keys)?;
             let authorizer = match &w.authorizer {
                 Some(a) => build_authorizer(&format!("{key}.authorizer"), a, issuers, w)?,
                 None => {
@@ -293,8 +294,14 @@ pub fn build_all(
     Ok(workers)
 }
 
-/// Loads the signing key, or generates it into `key_file` on first start.
-fn build_signer(key: &str, w: &config::Worker, base: &Path) -> Result<Signer, ConfigError> {
+/// Loads the signing key, or generates it into `key_file` on first start (in memory only when
+/// `persist` is false: a configuration check).
+fn build_signer(
+    key: &str,
+    w: &config::Worker,
+    base: &Path,
+    persist: bool,
+) -> Result<Signer, ConfigError> {
     let file = w.key_file.as_ref().ok_or_else(|| {
         err(
             &format!("{key}.key_file"),
@@ -312,8 +319,10 @@ fn build_signer(key: &str, w: &config::Worker, base: &Path) -> Result<Signer, Co
             .parse()
             .map_err(|e| err(&format!("{key}.generate"), e))?;
         let jwk = Jwk::generate(spec).map_err(|e| err(&format!("{key}.generate"), e))?;
-        save_new_key(&path, &jwk.to_json()).map_err(|e| err(&fkey, e))?;
-        tracing::info!(worker = %w.name, path = %path.display(), "generated a signing key");
+        if persist {
+            save_new_key(&path, &jwk.to_json()).map_err(|e| err(&fkey, e))?;
+            tracing::info!(worker = %w.name, path = %path.display(), "generated a signing key");
+        }
         jwk
     } else {
         return Err(err(

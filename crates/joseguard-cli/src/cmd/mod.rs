@@ -30,9 +30,9 @@ fn serve(config: std::path::PathBuf, check: bool) -> Outcome {
         .map_err(|e| Failure::Usage(format!("runtime: {e}")))?;
     rt.block_on(async {
         if check {
-            return joseguard_server::load(&config)
+            return joseguard_server::check(&config)
                 .await
-                .map(|_| b"configuration valid".to_vec())
+                .map(|()| b"configuration valid".to_vec())
                 .map_err(|e| Failure::Usage(e.to_string()));
         }
         joseguard_server::serve(config)
