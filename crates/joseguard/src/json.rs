@@ -70,7 +70,7 @@ pub(crate) fn scan_object<'a>(
 ) -> Result<Vec<(Cow<'a, str>, Option<Scalar<'a>>)>> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let out = de
-        .deserialize_map(TopScan { keep })
+        .deserialize_any(TopScan { keep })
         .map_err(|e| map_err(e, part))?;
     de.end().map_err(|e| map_err(e, part))?;
     Ok(out)
@@ -305,6 +305,11 @@ impl<'de> Visitor<'de> for TopScan<'_> {
     type Value = Vec<(Cow<'de, str>, Option<Scalar<'de>>)>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON object")
+    }
+    // An array is still walked, so that a duplicate inside it is reported as `parse` reports it.
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> std::result::Result<Self::Value, A::Error> {
+        Unique { depth: 0 }.visit_seq(seq)?;
+        Err(de::Error::custom("not a JSON object"))
     }
     fn visit_map<A: MapAccess<'de>>(
         self,

@@ -83,6 +83,12 @@ fn signer_and_fast_path_agree_with_builder_and_full_path() {
         format!(r#"{{"exp":{},"aud":["api",{{"x":1}}]}}"#, NOW + 60),
         format!(r#"{{"exp":{},"aud":[["api"]]}}"#, NOW + 60),
         format!(r#"{{"exp":{}}}"#, NOW + 60),
+        // Found by fuzz/jwt_claims (differential): two bad claims, reported in document order
+        // by the first fast path and in registered order by the full one.
+        r#"{"nbf":1e30,"aud":[1,2]}"#.to_owned(),
+        r#"{"jti":1,"iss":2,"exp":"x"}"#.to_owned(),
+        // Also found by it: a duplicate inside an array payload is a duplicate for both.
+        r#"[[{"a":1,"a":2}]]"#.to_owned(),
     ] {
         err(
             &claims,

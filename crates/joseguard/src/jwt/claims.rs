@@ -104,51 +104,50 @@ impl Claims {
             jti: None,
             all: Map::new(),
         };
+        // Converted in the order `from_json` reads them, so that both report the same first
+        // error for a payload with several bad claims.
+        let mut kept: [Option<Scalar<'_>>; 7] = Default::default();
         let mut names = Vec::new();
         for (name, value) in members {
-            let Some(value) = value else {
-                if want_names {
-                    names.push(name.into_owned());
-                }
-                continue;
-            };
-            let text = |v: Scalar<'_>| match v {
-                Scalar::Str(s) => Ok(Some(s.into_owned())),
-                _ => Err(Error::claim(name.as_ref(), "must be a string")),
-            };
-            let date = |v: Scalar<'_>| match v {
-                Scalar::Num(n) => date_from_number(&name, &n).map(Some),
-                _ => Err(Error::claim(
-                    name.as_ref(),
-                    "must be a number (NumericDate)",
-                )),
-            };
-            match name.as_ref() {
-                "iss" => c.iss = text(value)?,
-                "sub" => c.sub = text(value)?,
-                "jti" => c.jti = text(value)?,
-                "exp" => c.exp = date(value)?,
-                "nbf" => c.nbf = date(value)?,
-                "iat" => c.iat = date(value)?,
-                _ => {
-                    c.aud = Some(match value {
-                        Scalar::Str(s) => Audience::One(s.into_owned()),
-                        Scalar::Strs(list) => {
-                            Audience::Many(list.into_iter().map(|s| s.into_owned()).collect())
-                        }
-                        _ => {
-                            return Err(Error::claim(
-                                "aud",
-                                "must be a string or an array of strings",
-                            ))
-                        }
-                    })
+            if let Some(value) = value {
+                if let Some(i) = REGISTERED.iter().position(|r| *r == name.as_ref()) {
+                    kept[i] = Some(value);
                 }
             }
             if want_names {
                 names.push(name.into_owned());
             }
         }
+        let [iss, sub, aud, exp, nbf, iat, jti] = kept;
+        let text = |name: &str, v: Option<Scalar<'_>>| match v {
+            None => Ok(None),
+            Some(Scalar::Str(s)) => Ok(Some(s.into_owned())),
+            Some(_) => Err(Error::claim(name, "must be a string")),
+        };
+        let date = |name: &str, v: Option<Scalar<'_>>| match v {
+            None => Ok(None),
+            Some(Scalar::Num(n)) => date_from_number(name, &n).map(Some),
+            Some(_) => Err(Error::claim(name, "must be a number (NumericDate)")),
+        };
+        c.iss = text("iss", iss)?;
+        c.sub = text("sub", sub)?;
+        c.aud = match aud {
+            None => None,
+            Some(Scalar::Str(s)) => Some(Audience::One(s.into_owned())),
+            Some(Scalar::Strs(list)) => Some(Audience::Many(
+                list.into_iter().map(|s| s.into_owned()).collect(),
+            )),
+            Some(_) => {
+                return Err(Error::claim(
+                    "aud",
+                    "must be a string or an array of strings",
+                ))
+            }
+        };
+        c.exp = date("exp", exp)?;
+        c.nbf = date("nbf", nbf)?;
+        c.iat = date("iat", iat)?;
+        c.jti = text("jti", jti)?;
         Ok((c, names))
     }
 
