@@ -10,7 +10,7 @@ fn all(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(30).warm_up_time(std::time::Duration::from_millis(500)).measurement_time(std::time::Duration::from_secs(2));
+    config = joseguard_bench::criterion_config();
     targets = all
 }
 criterion_main!(benches);

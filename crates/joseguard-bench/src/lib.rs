@@ -13,6 +13,15 @@ pub mod raw;
 
 use joseguard::{EcCurve, Jwk, KeySpec, KeyType, OkpCurve};
 
+/// The criterion settings every bench binary uses, so that their rows compare: 30 samples,
+/// 0.5 s warm-up, 2 s of measurement per row.
+pub fn criterion_config() -> criterion::Criterion {
+    criterion::Criterion::default()
+        .sample_size(30)
+        .warm_up_time(std::time::Duration::from_millis(500))
+        .measurement_time(std::time::Duration::from_secs(2))
+}
+
 /// A key in every form an implementation may want, made once.
 pub struct KeyMaterial {
     /// The algorithm name (`ES256`, `RSA-OAEP-256`, ...).

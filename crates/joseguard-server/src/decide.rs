@@ -10,7 +10,6 @@ use crate::answer::{from_jose, from_keys, Audit, Rejection};
 use crate::runtime::{normalize_media_type, Issuer, KidMap, Route};
 
 /// An accepted token.
-#[derive(Clone)]
 pub struct Accepted {
     pub issuer: Arc<Issuer>,
     pub header: Header,
@@ -28,7 +27,7 @@ fn malformed(detail: impl Into<String>) -> Rejection {
 }
 
 /// Decides on `token` for `route` at time `now`.
-pub async fn decide(route: &Route, token: &[u8], now: i64) -> Result<Accepted, Rejection> {
+pub async fn decide(route: &Route, token: &[u8], now: i64) -> Result<Arc<Accepted>, Rejection> {
     decide_detached(route, token, None, now).await
 }
 
@@ -38,14 +37,14 @@ pub async fn decide_detached(
     token: &[u8],
     detached: Option<&[u8]>,
     now: i64,
-) -> Result<Accepted, Rejection> {
+) -> Result<Arc<Accepted>, Rejection> {
     let cache = route.cache.as_ref().filter(|_| detached.is_none());
     let key = cache.map(|_| cache_key(token));
     let cached = cache.zip(key.as_ref()).and_then(|(c, k)| c.get(k, now));
     let accepted = match cached {
         Some(a) => a,
         None => {
-            let a = verify_token(route, token, detached, now).await?;
+            let a = Arc::new(verify_token(route, token, detached, now).await?);
             if let (Some(c), Some(k)) = (cache, key) {
                 c.put(k, &a, now);
             }
@@ -69,6 +68,9 @@ fn cache_key(token: &[u8]) -> [u8; 32] {
         .expect("SHA-256 is 32 bytes")
 }
 
+/// A verified token and the second until which it may be served from the cache.
+type Entry = (Arc<Accepted>, i64);
+
 /// Tokens a route verified, by SHA-256 of the token, so that one presented again skips the
 /// signature and claim checks (rules still run on every request). An entry lasts at most the
 /// TTL and never past the token's `exp` plus leeway; the cache belongs to the runtime, so a
@@ -76,7 +78,7 @@ fn cache_key(token: &[u8]) -> [u8; 32] {
 /// are not kept: their revocation status is checked each time. When full, expired entries go
 /// first, then everything (bounded memory, no eviction bookkeeping on the hot path).
 pub struct VerifiedCache {
-    entries: std::sync::Mutex<std::collections::HashMap<[u8; 32], (Accepted, i64)>>,
+    entries: std::sync::Mutex<std::collections::HashMap<[u8; 32], Entry>>,
     capacity: usize,
     ttl: i64,
 }
@@ -90,7 +92,7 @@ impl VerifiedCache {
         }
     }
 
-    fn get(&self, key: &[u8; 32], now: i64) -> Option<Accepted> {
+    fn get(&self, key: &[u8; 32], now: i64) -> Option<Arc<Accepted>> {
         let entries = self.entries.lock().ok()?;
         entries
             .get(key)
@@ -98,7 +100,7 @@ impl VerifiedCache {
             .map(|(a, _)| a.clone())
     }
 
-    fn put(&self, key: [u8; 32], accepted: &Accepted, now: i64) {
+    fn put(&self, key: [u8; 32], accepted: &Arc<Accepted>, now: i64) {
         if accepted.issuer.x5c.is_some() {
             return;
         }

@@ -6,6 +6,17 @@ use axum::http::{header, request::Parts, HeaderMap};
 use crate::answer::Rejection;
 use crate::runtime::{Route, TokenSource};
 
+/// The request body, at most `limit` bytes (413 `body_too_large` above).
+pub async fn body(body: axum::body::Body, limit: usize) -> Result<axum::body::Bytes, Rejection> {
+    axum::body::to_bytes(body, limit).await.map_err(|_| {
+        Rejection::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("the body exceeds {limit} bytes"),
+        )
+    })
+}
+
 /// The token bytes, `Ok(None)` when there is none.
 pub fn token<'a>(
     route: &Route,

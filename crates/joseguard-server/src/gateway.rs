@@ -14,7 +14,7 @@ use axum::Router;
 use crate::answer::{Audit, Rejection};
 use crate::decide::decide;
 use crate::metrics::Metrics;
-use crate::replay::ReplayStore;
+use crate::replay::{ReplayStore, StoreDown};
 use crate::runtime::Runtime;
 use crate::{extract, proxy};
 
@@ -36,15 +36,17 @@ impl App {
         self.runtime.read().expect("runtime lock").clone()
     }
 
-    /// The replay store for `spec`, created on first use. The spec was checked at load.
-    pub fn replay_store(&self, spec: &str) -> Arc<ReplayStore> {
+    /// The replay store for `spec`, created on first use. The spec was checked at load; were it
+    /// refused here anyway, the store counts as down (never a silent fall back to memory, which
+    /// would stop several instances from seeing each other's tokens).
+    pub fn replay_store(&self, spec: &str) -> Result<Arc<ReplayStore>, StoreDown> {
         let mut stores = self.replay.lock().expect("replay stores lock");
-        stores
-            .entry(spec.to_owned())
-            .or_insert_with(|| {
-                Arc::new(ReplayStore::new(spec).unwrap_or_else(|_| ReplayStore::memory()))
-            })
-            .clone()
+        if let Some(store) = stores.get(spec) {
+            return Ok(store.clone());
+        }
+        let store = Arc::new(ReplayStore::new(spec).map_err(StoreDown)?);
+        stores.insert(spec.to_owned(), store.clone());
+        Ok(store)
     }
 }
 
@@ -128,15 +130,7 @@ async fn gateway(State(app): State<App>, req: Request) -> Response {
         return r.into_response(&rt.settings.realm);
     };
     let outcome = async {
-        let body = axum::body::to_bytes(body, rt.settings.max_body_bytes)
-            .await
-            .map_err(|_| {
-                Rejection::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "body_too_large",
-                    format!("the body exceeds {} bytes", rt.settings.max_body_bytes),
-                )
-            })?;
+        let body = extract::body(body, rt.settings.max_body_bytes).await?;
         let token = extract::token(route, &parts, &body)?.ok_or_else(Rejection::missing)?;
         let accepted = decide(route, token, joseguard::jwt::now()).await?;
         let backend = route

@@ -50,9 +50,16 @@ use runtime::Runtime;
 
 /// Reads, parses and validates a configuration file.
 pub async fn load(path: &Path) -> Result<Runtime, ConfigError> {
+    build_file(path, true).await
+}
+
+/// Reads and builds `path`, relative paths from its folder; `persist_keys` as in
+/// [`Runtime::build_with`].
+async fn build_file(path: &Path, persist_keys: bool) -> Result<Runtime, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-    load_str(&text, path.parent().unwrap_or(Path::new("."))).await
+    let base = path.parent().unwrap_or(Path::new("."));
+    Runtime::build_with(config::parse(&text)?, base, persist_keys).await
 }
 
 /// Loads a configuration from its text, paths relative to `base`: what [`load`] does after
@@ -64,12 +71,7 @@ pub async fn load_str(text: &str, base: &Path) -> Result<Runtime, ConfigError> {
 /// Validates a configuration file as [`load`] does, without side effects: a signing key that
 /// `generate` would create is not written (what `joseguard serve --check` runs).
 pub async fn check(path: &Path) -> Result<(), ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError(format!("{}: {e}", path.display())))?;
-    let base = path.parent().unwrap_or(Path::new("."));
-    Runtime::build_with(config::parse(&text)?, base, false)
-        .await
-        .map(drop)
+    build_file(path, false).await.map(drop)
 }
 
 /// The decision the gateway would take on a request, without forwarding it: the route serving

@@ -11,12 +11,22 @@ pub struct StoreDown(pub String);
 
 /// Where seen `jti`s are kept.
 pub enum ReplayStore {
-    Memory(Mutex<HashMap<String, i64>>),
+    Memory(Mutex<Seen>),
     Redis {
         client: redis::Client,
         conn: tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
     },
 }
+
+/// `jti` keys with their expiry, in memory. Expired entries are swept when the map has doubled
+/// since the last sweep, so that a sweep's cost is spread over as many insertions as it scans
+/// (never a full scan per request).
+pub struct Seen {
+    until: HashMap<String, i64>,
+    sweep_at: usize,
+}
+
+const FIRST_SWEEP: usize = 10_000;
 
 /// Bound on a Redis round trip: a hung store must not hang requests.
 const REDIS_TIMEOUT: Duration = Duration::from_secs(2);
@@ -27,15 +37,13 @@ pub fn check_spec(spec: &str) -> Result<(), String> {
 }
 
 impl ReplayStore {
-    /// A store in this process's memory.
-    pub fn memory() -> ReplayStore {
-        ReplayStore::Memory(Mutex::new(HashMap::new()))
-    }
-
     /// A store from `memory` or a `redis://` URL. Connects lazily.
     pub fn new(spec: &str) -> Result<ReplayStore, String> {
         if spec == "memory" {
-            return Ok(ReplayStore::memory());
+            return Ok(ReplayStore::Memory(Mutex::new(Seen {
+                until: HashMap::new(),
+                sweep_at: FIRST_SWEEP,
+            })));
         }
         if spec.starts_with("redis://") || spec.starts_with("rediss://") {
             let client = redis::Client::open(spec).map_err(|e| e.to_string())?;
@@ -51,15 +59,18 @@ impl ReplayStore {
     /// for a replay.
     pub async fn first_use(&self, key: &str, expires_at: i64, now: i64) -> Result<bool, StoreDown> {
         match self {
-            ReplayStore::Memory(map) => {
-                let mut map = map.lock().expect("replay lock");
-                if map.len() > 10_000 {
-                    map.retain(|_, exp| *exp > now);
+            ReplayStore::Memory(seen) => {
+                let mut seen = seen
+                    .lock()
+                    .map_err(|_| StoreDown("replay store poisoned".into()))?;
+                if seen.until.len() >= seen.sweep_at {
+                    seen.until.retain(|_, exp| *exp > now);
+                    seen.sweep_at = (seen.until.len() * 2).max(FIRST_SWEEP);
                 }
-                match map.get(key) {
+                match seen.until.get(key) {
                     Some(exp) if *exp > now => Ok(false),
                     _ => {
-                        map.insert(key.to_owned(), expires_at);
+                        seen.until.insert(key.to_owned(), expires_at);
                         Ok(true)
                     }
                 }

@@ -3,6 +3,7 @@
 //! caller's bearer token, its claims, the binding to the submitted data, single use), performed,
 //! and written to one audit line that never holds the token.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{Path, Request, State};
@@ -11,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine;
+use joseguard::b64;
 use joseguard::jws::{self, Header, JwsBuilder};
 use joseguard::{JwsAlgorithm, KeyType, Sha2};
 use serde_json::{json, Map, Value};
@@ -29,10 +31,6 @@ pub fn routes() -> Router<App> {
         .route("/workers/{name}/verify", post(verify))
         .route("/workers/{name}/jwks", get(worker_jwks))
         .route("/.well-known/jwks.json", get(all_jwks))
-}
-
-fn b64url(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Standard or URL-safe base64, padded or not: callers send either.
@@ -58,12 +56,19 @@ enum Subject {
     Hash { hash: Sha2, digest: Vec<u8> },
 }
 
+/// `SHA-256:<base64url>` of some bytes, for the audit line.
+fn audit_hash(data: &[u8]) -> String {
+    format!("SHA-256:{}", b64::encode(Sha2::Sha256.digest(data)))
+}
+
 impl Subject {
-    /// `SHA-256:<base64url>` of the data, or the submitted hash: for the audit line.
+    /// The audit line's hash: of the data, or the submitted hash as it came.
     fn audit_hash(&self) -> String {
         match self {
-            Subject::Data(d) => format!("SHA-256:{}", b64url(&Sha2::Sha256.digest(d))),
-            Subject::Hash { hash, digest } => format!("{}:{}", sha2_name(*hash), b64url(digest)),
+            Subject::Data(d) => audit_hash(d),
+            Subject::Hash { hash, digest } => {
+                format!("{}:{}", sha2_name(*hash), b64::encode(digest))
+            }
         }
     }
 }
@@ -164,17 +169,6 @@ fn choose_alg(
     })
 }
 
-async fn read_body(app: &App, body: axum::body::Body) -> Result<axum::body::Bytes, Rejection> {
-    let limit = app.runtime().settings.max_body_bytes;
-    axum::body::to_bytes(body, limit).await.map_err(|_| {
-        Rejection::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("the body exceeds {limit} bytes"),
-        )
-    })
-}
-
 fn unknown_worker(name: &str, kind: &str) -> Rejection {
     Rejection::new(
         StatusCode::NOT_FOUND,
@@ -191,7 +185,7 @@ async fn authorize(
     auth: &Authorizer,
     headers: &HeaderMap,
     subject: Option<&Subject>,
-) -> Result<Accepted, Rejection> {
+) -> Result<Arc<Accepted>, Rejection> {
     let token =
         extract::bearer_like(&TokenSource::Bearer, headers, None).ok_or_else(Rejection::missing)?;
     let now = joseguard::jwt::now();
@@ -249,7 +243,7 @@ async fn authorize(
         // Hashed: bounded key length whatever the claims hold, and no claim text in Redis.
         let key = format!(
             "joseguard:jti:{}",
-            b64url(&Sha2::Sha256.digest(format!("{iss}\0{jti}").as_bytes()))
+            b64::encode(Sha2::Sha256.digest(format!("{iss}\0{jti}").as_bytes()))
         );
         let exp = accepted
             .claims
@@ -257,11 +251,11 @@ async fn authorize(
             .and_then(Value::as_i64)
             .unwrap_or(now);
         let until = exp.saturating_add(auth.skew as i64);
-        match app
-            .replay_store(&single.store)
-            .first_use(&key, until, now)
-            .await
-        {
+        let first_use = match app.replay_store(&single.store) {
+            Ok(store) => store.first_use(&key, until, now).await,
+            Err(down) => Err(down),
+        };
+        match first_use {
             Ok(true) => {}
             Ok(false) => {
                 return Err(identified(Rejection::new(
@@ -326,7 +320,7 @@ fn perform(
             let mut protected = Header::new();
             let payload: &[u8] = if auth.context_in_payload {
                 wrapped = serde_json::to_vec(&json!({
-                    "document": b64url(data),
+                    "document": b64::encode(data),
                     "attributes": ctx,
                 }))
                 .map_err(|e| signing_failed(joseguard::Error::Config(e.to_string())))?;
@@ -349,8 +343,9 @@ fn perform(
                     Value::String(builder.compact().map_err(signing_failed)?)
                 }
                 Output::Flattened => {
-                    serde_json::from_str(&builder.flattened().map_err(signing_failed)?)
-                        .unwrap_or(Value::Null)
+                    let flat = builder.flattened().map_err(signing_failed)?;
+                    serde_json::from_str(&flat)
+                        .map_err(|e| signing_failed(joseguard::Error::Config(e.to_string())))?
                 }
             };
             answer["output"] = signer.output.name().into();
@@ -359,7 +354,7 @@ fn perform(
         Subject::Hash { hash, digest } => {
             let sig = jws::sign_digest(&signer.key, alg, digest).map_err(signing_failed)?;
             answer["hashAlgorithm"] = sha2_name(*hash).into();
-            answer["signature"] = b64url(&sig).into();
+            answer["signature"] = b64::encode(&sig).into();
         }
     }
     Ok(answer)
@@ -414,15 +409,13 @@ async fn sign(State(app): State<App>, Path(name): Path<String>, req: Request) ->
                 .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/jose"))
         });
     let result = async {
-        let worker = rt
-            .worker(&name)
-            .filter(|w| matches!(w.role, Role::Signing(_)))
-            .ok_or_else(|| unknown_worker(&name, "signing"))?;
-        let (Role::Signing(signer), Some(auth)) = (&worker.role, &worker.authorizer) else {
+        let Some((worker, Role::Signing(signer), Some(auth))) =
+            rt.worker(&name).map(|w| (w, &w.role, &w.authorizer))
+        else {
             return Err(unknown_worker(&name, "signing"));
         };
         let (parts, body) = req.into_parts();
-        let body = read_body(&app, body).await?;
+        let body = extract::body(body, rt.settings.max_body_bytes).await?;
         let (subject, asked) = parse_sign_request(&parts.headers, &body)?;
         data_hash = subject.audit_hash();
         let alg = choose_alg(signer, &subject, asked.as_deref())?;
@@ -482,15 +475,11 @@ async fn verify(State(app): State<App>, Path(name): Path<String>, req: Request) 
     let rt = app.runtime();
     let mut data_hash = String::new();
     let result = async {
-        let worker = rt
-            .worker(&name)
-            .filter(|w| matches!(w.role, Role::Validation(_)))
-            .ok_or_else(|| unknown_worker(&name, "validation"))?;
-        let Role::Validation(route) = &worker.role else {
+        let Some((worker, Role::Validation(route))) = rt.worker(&name).map(|w| (w, &w.role)) else {
             return Err(unknown_worker(&name, "validation"));
         };
         let (parts, body) = req.into_parts();
-        let body = read_body(&app, body).await?;
+        let body = extract::body(body, rt.settings.max_body_bytes).await?;
         let caller = match &worker.authorizer {
             Some(auth) => authorize(&app, worker, auth, &parts.headers, None)
                 .await?
@@ -498,7 +487,7 @@ async fn verify(State(app): State<App>, Path(name): Path<String>, req: Request) 
             None => Audit::default(),
         };
         let (token, detached) = parse_verify_request(&body)?;
-        data_hash = Subject::Data(token.clone()).audit_hash();
+        data_hash = audit_hash(&token);
         let now = joseguard::jwt::now();
         let verdict = decide_detached(route, &token, detached.as_deref(), now).await;
         Ok((verdict, caller))
@@ -521,7 +510,7 @@ async fn verify(State(app): State<App>, Path(name): Path<String>, req: Request) 
                 "signer": a.issuer.name,
                 "header": a.header.members(),
                 "payload": serde_json::from_slice::<Value>(&a.payload).ok(),
-                "payloadB64": b64url(&a.payload),
+                "payloadB64": b64::encode(&a.payload),
             }))
             .into_response()
         }

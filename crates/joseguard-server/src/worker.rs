@@ -161,11 +161,14 @@ impl Template {
     }
 }
 
-/// Header names a context member may not take: they mean something to JOSE.
-const REGISTERED_HEADERS: &[&str] = &[
-    "alg", "jku", "jwk", "kid", "x5u", "x5c", "x5t", "x5t#S256", "typ", "cty", "crit", "b64",
-    "enc", "zip", "epk", "apu", "apv", "iv", "tag", "p2s", "p2c", "url", "nonce", "ppt",
-];
+/// Whether a context member may not take `name` in a protected header: every JWS and JWE header
+/// parameter the libraries know, except the claims RFC 7519 §5.3 lets a header replicate.
+fn reserved_header(name: &str) -> bool {
+    const REPLICATED_CLAIMS: [&str; 3] = ["iss", "sub", "aud"];
+    !REPLICATED_CLAIMS.contains(&name)
+        && (joseguard::jws::REGISTERED_HEADER_NAMES.contains(&name)
+            || joseguard::jwe::REGISTERED_JWE_HEADER_NAMES.contains(&name))
+}
 
 /// Parses `SHA-256`, `SHA256` or `sha-256` (and 384, 512).
 pub fn sha2_named(name: &str) -> Option<Sha2> {
@@ -423,8 +426,7 @@ fn worker_issuer(worker: &Worker) -> Result<Issuer, ConfigError> {
         .unwrap_or_default();
     let policy = VerifyPolicy::new(s.algorithms.clone())
         .map_err(|e| err(&worker.name, e))?
-        .allow_private_headers(context)
-        .understand_crit(["b64"]);
+        .allow_private_headers(context);
     Ok(Issuer {
         name: worker.name.clone(),
         iss: None,
@@ -527,7 +529,7 @@ fn build_authorizer(
     let mut context = Vec::new();
     for (name, text) in &raw.claims_to_context {
         let ckey = format!("{key}.claims_to_context.{name}");
-        if !context_in_payload && REGISTERED_HEADERS.contains(&name.as_str()) {
+        if !context_in_payload && reserved_header(name) {
             return Err(err(
                 &ckey,
                 "a registered JOSE header name; pick another member name",

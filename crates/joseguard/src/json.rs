@@ -60,6 +60,22 @@ pub(crate) enum Scalar<'a> {
     Other,
 }
 
+impl<'a> Scalar<'a> {
+    /// The same view of a parsed value, borrowing its strings.
+    pub(crate) fn of(v: &'a Value) -> Scalar<'a> {
+        match v {
+            Value::String(s) => Scalar::Str(Cow::Borrowed(s)),
+            Value::Number(n) => Scalar::Num(n.clone()),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| i.as_str().map(Cow::Borrowed))
+                .collect::<Option<Vec<_>>>()
+                .map_or(Scalar::Other, Scalar::Strs),
+            _ => Scalar::Other,
+        }
+    }
+}
+
 /// One pass over `bytes` as a JSON object, building nothing: duplicate member names are refused at
 /// every depth, as [`parse`] does, and nesting is bounded. Returns every top-level name, and the
 /// value of those named in `keep`. For hot paths (JWT claims) where a map is not needed.

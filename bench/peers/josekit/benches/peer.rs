@@ -1,7 +1,5 @@
 //! josekit beside joseguard and raw aws-lc-rs, JWT and JWE: `cargo bench -p peer-josekit`.
 
-use std::time::Duration;
-
 use criterion::{criterion_group, criterion_main, Criterion};
 use joseguard_bench::jwe::JwePeer;
 use joseguard_bench::jwt::JwtPeer;
@@ -13,10 +11,7 @@ fn all(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(30)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
+    config = joseguard_bench::criterion_config();
     targets = all
 }
 criterion_main!(benches);

@@ -1,8 +1,6 @@
 //! jsonwebtoken beside joseguard and raw aws-lc-rs: `cargo bench -p peer-jsonwebtoken`.
 //! JWT only: the JWE rows need a peer that encrypts arbitrary bytes (josekit).
 
-use std::time::Duration;
-
 use criterion::{criterion_group, criterion_main, Criterion};
 use joseguard_bench::jwt::JwtPeer;
 
@@ -12,10 +10,7 @@ fn all(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(30)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
+    config = joseguard_bench::criterion_config();
     targets = all
 }
 criterion_main!(benches);

@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
+use crate::json::Scalar;
 
 /// Latest NumericDate accepted: 9999-12-31T23:59:59Z. Larger values are refused rather than
 /// overflowing arithmetic or being read as "never expires".
@@ -70,16 +71,9 @@ impl Claims {
     /// string `exp` is an error, not an absent claim (CVE-2026-25537 class).
     pub fn from_json(payload: &[u8]) -> Result<Claims> {
         let all = crate::json::parse_object(payload, "JWT claims")?;
-        Ok(Claims {
-            iss: string(&all, "iss")?,
-            sub: string(&all, "sub")?,
-            aud: audience(&all)?,
-            exp: numeric_date(&all, "exp")?,
-            nbf: numeric_date(&all, "nbf")?,
-            iat: numeric_date(&all, "iat")?,
-            jti: string(&all, "jti")?,
-            all,
-        })
+        let mut claims = typed(REGISTERED.map(|name| all.get(name).map(Scalar::of)))?;
+        claims.all = all;
+        Ok(claims)
     }
 
     /// The registered claims only, read with the same strict types in one pass that builds no
@@ -88,24 +82,9 @@ impl Claims {
     /// [`super::JwtVerifier::verify_into`].
     pub(crate) fn registered_from_json(
         payload: &[u8],
-        names: bool,
+        want_names: bool,
     ) -> Result<(Claims, Vec<String>)> {
-        let want_names = names;
-        use crate::json::Scalar;
-        const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
         let members = crate::json::scan_object(payload, "JWT claims", &REGISTERED)?;
-        let mut c = Claims {
-            iss: None,
-            sub: None,
-            aud: None,
-            exp: None,
-            nbf: None,
-            iat: None,
-            jti: None,
-            all: Map::new(),
-        };
-        // Converted in the order `from_json` reads them, so that both report the same first
-        // error for a payload with several bad claims.
         let mut kept: [Option<Scalar<'_>>; 7] = Default::default();
         let mut names = Vec::new();
         for (name, value) in members {
@@ -118,37 +97,7 @@ impl Claims {
                 names.push(name.into_owned());
             }
         }
-        let [iss, sub, aud, exp, nbf, iat, jti] = kept;
-        let text = |name: &str, v: Option<Scalar<'_>>| match v {
-            None => Ok(None),
-            Some(Scalar::Str(s)) => Ok(Some(s.into_owned())),
-            Some(_) => Err(Error::claim(name, "must be a string")),
-        };
-        let date = |name: &str, v: Option<Scalar<'_>>| match v {
-            None => Ok(None),
-            Some(Scalar::Num(n)) => date_from_number(name, &n).map(Some),
-            Some(_) => Err(Error::claim(name, "must be a number (NumericDate)")),
-        };
-        c.iss = text("iss", iss)?;
-        c.sub = text("sub", sub)?;
-        c.aud = match aud {
-            None => None,
-            Some(Scalar::Str(s)) => Some(Audience::One(s.into_owned())),
-            Some(Scalar::Strs(list)) => Some(Audience::Many(
-                list.into_iter().map(|s| s.into_owned()).collect(),
-            )),
-            Some(_) => {
-                return Err(Error::claim(
-                    "aud",
-                    "must be a string or an array of strings",
-                ))
-            }
-        };
-        c.exp = date("exp", exp)?;
-        c.nbf = date("nbf", nbf)?;
-        c.iat = date("iat", iat)?;
-        c.jti = text("jti", jti)?;
-        Ok((c, names))
+        Ok((typed(kept)?, names))
     }
 
     /// A claim by name.
@@ -165,24 +114,41 @@ impl Claims {
     }
 }
 
-fn string(all: &Map<String, Value>, name: &str) -> Result<Option<String>> {
-    match all.get(name) {
+/// The registered claims both parsers read, in the order they are checked: both report the
+/// same first error for a payload with several bad claims.
+const REGISTERED: [&str; 7] = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti"];
+
+/// The registered claims typed strictly from their values (in [`REGISTERED`] order); `all` is
+/// left empty.
+fn typed(values: [Option<Scalar<'_>>; 7]) -> Result<Claims> {
+    let [iss, sub, aud, exp, nbf, iat, jti] = values;
+    Ok(Claims {
+        iss: string("iss", iss)?,
+        sub: string("sub", sub)?,
+        aud: audience(aud)?,
+        exp: numeric_date("exp", exp)?,
+        nbf: numeric_date("nbf", nbf)?,
+        iat: numeric_date("iat", iat)?,
+        jti: string("jti", jti)?,
+        all: Map::new(),
+    })
+}
+
+fn string(name: &str, v: Option<Scalar<'_>>) -> Result<Option<String>> {
+    match v {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Scalar::Str(s)) => Ok(Some(s.into_owned())),
         Some(_) => Err(Error::claim(name, "must be a string")),
     }
 }
 
-fn audience(all: &Map<String, Value>) -> Result<Option<Audience>> {
-    match all.get("aud") {
+fn audience(v: Option<Scalar<'_>>) -> Result<Option<Audience>> {
+    match v {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(Audience::One(s.clone()))),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned))
-            .collect::<Option<Vec<_>>>()
-            .map(|v| Some(Audience::Many(v)))
-            .ok_or_else(|| Error::claim("aud", "must be a string or an array of strings")),
+        Some(Scalar::Str(s)) => Ok(Some(Audience::One(s.into_owned()))),
+        Some(Scalar::Strs(list)) => Ok(Some(Audience::Many(
+            list.into_iter().map(|s| s.into_owned()).collect(),
+        ))),
         Some(_) => Err(Error::claim(
             "aud",
             "must be a string or an array of strings",
@@ -192,14 +158,12 @@ fn audience(all: &Map<String, Value>) -> Result<Option<Audience>> {
 
 /// A NumericDate (RFC 7519 §2): a JSON number of seconds, fractions allowed (truncated toward
 /// the past), between 0 and year 9999.
-fn numeric_date(all: &Map<String, Value>, name: &str) -> Result<Option<i64>> {
-    let Some(v) = all.get(name) else {
-        return Ok(None);
-    };
-    let Value::Number(n) = v else {
-        return Err(Error::claim(name, "must be a number (NumericDate)"));
-    };
-    date_from_number(name, n).map(Some)
+fn numeric_date(name: &str, v: Option<Scalar<'_>>) -> Result<Option<i64>> {
+    match v {
+        None => Ok(None),
+        Some(Scalar::Num(n)) => date_from_number(name, &n).map(Some),
+        Some(_) => Err(Error::claim(name, "must be a number (NumericDate)")),
+    }
 }
 
 /// A NumericDate from a JSON number: fractions truncated toward the past, 0 ..= year 9999.
