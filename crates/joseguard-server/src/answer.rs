@@ -66,7 +66,6 @@ impl Rejection {
         let bearer_error = match status {
             StatusCode::UNAUTHORIZED => Some("invalid_token"),
             StatusCode::FORBIDDEN => Some("insufficient_scope"),
-            StatusCode::BAD_REQUEST => Some("invalid_request"),
             _ => None,
         };
         Rejection {
@@ -98,6 +97,14 @@ impl Rejection {
         Rejection::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
+    /// A malformed bearer-token request (RFC 6750 §3.1 `invalid_request`): 400 with a challenge.
+    pub fn invalid_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Rejection {
+            bearer_error: Some("invalid_request"),
+            ..Rejection::bad_request(code, detail)
+        }
+    }
+
     /// Keys or revocation data unavailable: fail closed with a hint to retry.
     pub fn unavailable(code: &'static str, detail: impl Into<String>) -> Self {
         Rejection {
@@ -122,10 +129,7 @@ impl Rejection {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if matches!(
-            self.status,
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-        ) {
+        if self.status == StatusCode::UNAUTHORIZED || self.bearer_error.is_some() {
             let realm = realm.replace(['"', '\\'], "");
             let mut challenge = format!("Bearer realm=\"{realm}\"");
             if let Some(e) = self.bearer_error {

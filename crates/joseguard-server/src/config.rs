@@ -23,6 +23,40 @@ pub struct File {
     pub quickstart: Option<Quickstart>,
     #[serde(default, rename = "worker")]
     pub workers: Vec<Worker>,
+    /// The forward-auth decision endpoint; absent, there is none.
+    pub forward_auth: Option<ForwardAuth>,
+}
+
+/// `[forward_auth]`: where the original request's method and URI come from. One integration,
+/// one documented set of headers, no fallback from one header to another.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardAuth {
+    /// Path of the endpoint.
+    #[serde(default = "default_forward_auth_path")]
+    pub path: String,
+    /// `nginx` (`X-Original-Method`, `X-Original-URI`), `traefik` (`X-Forwarded-Method`,
+    /// `X-Forwarded-Uri`), `envoy` (the request's own method, the path after `path`), or
+    /// `headers` (the two names below).
+    pub integration: Integration,
+    /// `integration = "headers"`: the header holding the original request target.
+    pub uri_header: Option<String>,
+    /// `integration = "headers"`: the header holding the original method.
+    pub method_header: Option<String>,
+}
+
+fn default_forward_auth_path() -> String {
+    "/_joseguard/auth".into()
+}
+
+/// A forward-auth integration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Integration {
+    Nginx,
+    Traefik,
+    Envoy,
+    Headers,
 }
 
 /// `[[worker]]`: a signing or validation worker (docs/signing.md).
@@ -155,8 +189,16 @@ pub struct Server {
     pub realm: String,
     /// `json` (default) or `text` access and audit logs.
     pub log_format: String,
-    /// Path of the forward-auth decision endpoint.
-    pub forward_auth_path: String,
+    /// Merge `//` into `/` in request paths before routing and forwarding.
+    pub merge_slashes: bool,
+    /// Methods answered 405 whatever the route.
+    pub refused_methods: Vec<String>,
+    /// Open connections at most; at the limit a new one displaces the longest-idle one.
+    pub max_connections: usize,
+    /// Longest time a request head may take to arrive (slowloris).
+    pub header_read_timeout: String,
+    /// Longest time a kept-alive connection may stay without a request.
+    pub idle_timeout: String,
     /// How often the config file is checked for changes (0 disables; SIGHUP always works).
     pub watch_interval: String,
     /// Tokens kept after verification, per route, so that a token presented again skips the
@@ -174,7 +216,11 @@ impl Default for Server {
             max_body_bytes: 1 << 20,
             realm: "joseguard".into(),
             log_format: "json".into(),
-            forward_auth_path: "/_joseguard/auth".into(),
+            merge_slashes: true,
+            refused_methods: vec!["TRACE".into(), "CONNECT".into()],
+            max_connections: 4096,
+            header_read_timeout: "10s".into(),
+            idle_timeout: "60s".into(),
             watch_interval: "2s".into(),
             verified_token_cache: 10_000,
             verified_token_cache_ttl: "60s".into(),
@@ -307,6 +353,10 @@ pub struct Route {
     pub claims_to_headers: BTreeMap<String, ClaimHeader>,
     /// Backend for this route (default: `[backend]`).
     pub backend: Option<String>,
+    /// Forward the token itself to the backend (default false: the backend gets the claims it
+    /// is given in headers, not a credential it could replay).
+    #[serde(default)]
+    pub forward_token: bool,
 }
 
 fn default_mode() -> String {

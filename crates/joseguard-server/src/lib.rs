@@ -29,6 +29,7 @@ mod decide;
 mod echo;
 mod extract;
 mod gateway;
+mod listener;
 mod metrics;
 mod proxy;
 mod quickstart;
@@ -36,6 +37,7 @@ mod replay;
 pub mod rules;
 pub mod runtime;
 mod signing;
+pub mod target;
 pub mod worker;
 mod x5c;
 
@@ -83,11 +85,13 @@ pub async fn judge(
     parts: &axum::http::request::Parts,
     body: &[u8],
 ) -> Result<(), u16> {
-    let route = rt.route(parts.uri.path()).ok_or(404u16)?;
-    let token = extract::token(route, parts, body)
+    let raw = parts.uri.path_and_query().map_or("", |p| p.as_str());
+    let target = target::Target::parse(raw, rt.settings.paths).map_err(|_| 400u16)?;
+    let route = rt.route(target.path()).ok_or(404u16)?;
+    let token = extract::token(route, parts, &target, body)
         .map_err(|r| r.status.as_u16())?
         .ok_or(401u16)?;
-    decide::decide(route, token, joseguard::jwt::now())
+    decide::decide(route, &token, joseguard::jwt::now())
         .await
         .map(drop)
         .map_err(|r| r.status.as_u16())
@@ -125,27 +129,29 @@ pub async fn start(
     let addr = listener
         .local_addr()
         .map_err(|e| ConfigError(e.to_string()))?;
-    let client = reqwest::Client::builder()
-        .timeout(runtime.settings.request_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| ConfigError(e.to_string()))?;
+    // Idle backend connections: enough for the connection limit's worth of concurrency.
+    let upstream = proxy::Upstream::new(
+        runtime.settings.limits.max_connections.min(1024),
+        std::time::Duration::from_secs(90),
+    )
+    .map_err(|e| ConfigError(format!("backend client: {e}")))?;
+    let runtime = Arc::new(RwLock::new(Arc::new(runtime)));
     let app = gateway::App {
-        runtime: Arc::new(RwLock::new(Arc::new(runtime))),
-        client,
-        metrics: Arc::new(metrics::Metrics::new()),
+        runtime: runtime.clone(),
+        upstream,
+        metrics: Arc::new(metrics::Metrics::new(runtime)),
         echo_url,
         replay: Default::default(),
     };
     let reload = Arc::new(tokio::sync::Notify::new());
     tokio::spawn(watch(config_path, app.clone(), reload.clone()));
-    let router = gateway::router(app);
-    let task = tokio::spawn(async move {
-        let server = axum::serve(listener, router).with_graceful_shutdown(shutdown);
-        if let Err(e) = server.await {
-            tracing::error!(error = %e, "server stopped");
-        }
-    });
+    let front = gateway::Front {
+        router: gateway::router(app.clone()),
+        app: app.clone(),
+    };
+    let limits = move || app.runtime().settings.limits;
+    let drain = front.app.runtime().settings.request_timeout;
+    let task = tokio::spawn(listener::serve(listener, front, limits, shutdown, drain));
     tracing::info!(%addr, "joseguard serving");
     Ok(Running { addr, task, reload })
 }

@@ -1,31 +1,73 @@
 //! Prometheus metrics: decisions by route and reason, latency, and key-source state.
+//!
+//! Every label value is a configured name (a route's path, `worker:NAME` for a configured
+//! worker, an issuer's name) or `unknown`, never text from a request, so a client cannot add
+//! series; and label values are escaped as the exposition format requires (prometheus-client
+//! writes them verbatim), so even a configured name cannot break a line.
 
-use prometheus_client::encoding::{text::encode, EncodeLabelSet};
-use prometheus_client::metrics::counter::Counter;
+use std::fmt::Write;
+use std::sync::{Arc, RwLock};
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{
+    text::encode, DescriptorEncoder, EncodeLabelSet, EncodeLabelValue, EncodeMetric,
+    LabelValueEncoder,
+};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
 use crate::runtime::Runtime;
 use joseguard_keys::JwksSource;
 
+/// A label value, escaped (`\\`, `"`, newline) when written.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub struct Label(pub String);
+
+impl EncodeLabelValue for Label {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        for c in self.0.chars() {
+            match c {
+                '\\' => encoder.write_str("\\\\")?,
+                '"' => encoder.write_str("\\\"")?,
+                '\n' => encoder.write_str("\\n")?,
+                c => encoder.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl From<&str> for Label {
+    fn from(s: &str) -> Label {
+        Label(s.to_owned())
+    }
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct DecisionLabels {
-    pub route: String,
-    pub decision: String,
-    pub code: String,
+    pub route: Label,
+    pub decision: Label,
+    pub code: Label,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
-    pub route: String,
+    pub route: Label,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReplayLabels {
-    pub worker: String,
+    pub worker: Label,
     /// `allowed` or `refused`, as the worker's policy says.
-    pub action: String,
+    pub action: Label,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct IssuerLabels {
+    issuer: Label,
 }
 
 /// The server's metrics.
@@ -36,8 +78,122 @@ pub struct Metrics {
     pub replay_unavailable: Family<ReplayLabels, Counter>,
 }
 
+/// Key-source and CRL state of the current runtime, read at scrape time.
+struct Sources(Arc<RwLock<Arc<Runtime>>>);
+
+impl std::fmt::Debug for Sources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sources")
+    }
+}
+
+type Column = Vec<(IssuerLabels, f64)>;
+
+fn family<M: EncodeMetric>(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    rows: Column,
+    metric: impl Fn(f64) -> M,
+) -> Result<(), std::fmt::Error> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let first = metric(0.0);
+    let mut family = encoder.encode_descriptor(name, help, None, first.metric_type())?;
+    for (labels, value) in rows {
+        metric(value).encode(family.encode_family(&labels)?)?;
+    }
+    Ok(())
+}
+
+impl Collector for Sources {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let rt = self.0.read().map_err(|_| std::fmt::Error)?.clone();
+        let [mut fetches, mut failures, mut age, mut keys] = <[Column; 4]>::default();
+        let [mut crl_fetches, mut crl_failures, mut crl_age] = <[Column; 3]>::default();
+        for issuer in &rt.issuers {
+            let label = || IssuerLabels {
+                issuer: issuer.name.as_str().into(),
+            };
+            let remote = match &issuer.jwks {
+                Some(JwksSource::Remote(r)) => Some(r.stats()),
+                _ => None,
+            };
+            if let Some(s) = remote {
+                fetches.push((label(), s.fetches as f64));
+                failures.push((label(), s.failures as f64));
+                if let Some(a) = s.age {
+                    age.push((label(), a.as_secs_f64()));
+                }
+            }
+            let count = issuer.by_kid.len() + remote.map_or(0, |s| s.keys);
+            keys.push((label(), count as f64));
+            if let Some(s) = issuer.x5c.as_ref().map(|x| x.crl_stats()) {
+                crl_fetches.push((label(), s.fetches as f64));
+                crl_failures.push((label(), s.failures as f64));
+                if let Some(a) = s.oldest_age {
+                    crl_age.push((label(), a.as_secs_f64()));
+                }
+            }
+        }
+        let counter = |v: f64| ConstCounter::new(v as u64);
+        let gauge = ConstGauge::new;
+        family(
+            &mut encoder,
+            "joseguard_jwks_fetches",
+            "JWK Set fetch attempts.",
+            fetches,
+            counter,
+        )?;
+        family(
+            &mut encoder,
+            "joseguard_jwks_fetch_failures",
+            "Failed JWK Set fetches.",
+            failures,
+            counter,
+        )?;
+        family(
+            &mut encoder,
+            "joseguard_jwks_age_seconds",
+            "Age of the JWK Set being served.",
+            age,
+            gauge,
+        )?;
+        family(
+            &mut encoder,
+            "joseguard_keys",
+            "Keys available per issuer.",
+            keys,
+            gauge,
+        )?;
+        family(
+            &mut encoder,
+            "joseguard_crl_fetches",
+            "CRL fetch attempts.",
+            crl_fetches,
+            counter,
+        )?;
+        family(
+            &mut encoder,
+            "joseguard_crl_fetch_failures",
+            "Failed CRL fetches.",
+            crl_failures,
+            counter,
+        )?;
+        family(
+            &mut encoder,
+            "joseguard_crl_oldest_age_seconds",
+            "Age of the oldest cached CRL.",
+            crl_age,
+            gauge,
+        )
+    }
+}
+
 impl Metrics {
-    pub fn new() -> Metrics {
+    /// The metrics, with the key sources of whichever runtime `runtime` holds at scrape time.
+    pub fn new(runtime: Arc<RwLock<Arc<Runtime>>>) -> Metrics {
         let mut registry = Registry::default();
         let decisions = Family::<DecisionLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
@@ -59,6 +215,7 @@ impl Metrics {
             "Requests that found the replay store unreachable, by worker and what was done",
             replay_unavailable.clone(),
         );
+        registry.register_collector(Box::new(Sources(runtime)));
         Metrics {
             registry,
             decisions,
@@ -77,6 +234,7 @@ impl Metrics {
             .inc();
     }
 
+    /// Counts a decision; `route` is a configured name or `unknown`.
     pub fn record(&self, route: &str, allowed: bool, code: &str, seconds: f64) {
         self.decisions
             .get_or_create(&DecisionLabels {
@@ -92,84 +250,43 @@ impl Metrics {
             .observe(seconds);
     }
 
-    /// The text exposition, with the key sources' and CRL caches' state read at scrape time.
-    pub fn render(&self, rt: &Runtime) -> String {
+    /// The OpenMetrics text exposition.
+    pub fn render(&self) -> String {
         let mut out = String::new();
         let _ = encode(&mut out, &self.registry);
-        let mut out = out.trim_end_matches("# EOF\n").to_owned();
-        // (issuer, jwks fetches, jwks failures, jwks age, keys, crl fetches, crl failures, crl age)
-        let mut rows = Vec::new();
-        for issuer in &rt.issuers {
-            let name = issuer.name.replace(['"', '\\', '\n'], "_");
-            let jwks = match &issuer.jwks {
-                Some(JwksSource::Remote(r)) => Some(r.stats()),
-                _ => None,
-            };
-            let crl = issuer.x5c.as_ref().map(|x| x.crl_stats());
-            rows.push((name, issuer.by_kid.len(), jwks, crl));
-        }
-        let mut family =
-            |name: &str, kind: &str, help: &str, value: &dyn Fn(usize) -> Option<f64>| {
-                out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-                for (i, row) in rows.iter().enumerate() {
-                    if let Some(v) = value(i) {
-                        let sample = if kind == "counter" {
-                            format!("{name}_total")
-                        } else {
-                            name.to_owned()
-                        };
-                        out.push_str(&format!("{sample}{{issuer=\"{}\"}} {v}\n", row.0));
-                    }
-                }
-            };
-        family(
-            "joseguard_jwks_fetches",
-            "counter",
-            "JWK Set fetch attempts.",
-            &|i| rows[i].2.map(|s| s.fetches as f64),
-        );
-        family(
-            "joseguard_jwks_fetch_failures",
-            "counter",
-            "Failed JWK Set fetches.",
-            &|i| rows[i].2.map(|s| s.failures as f64),
-        );
-        family(
-            "joseguard_jwks_age_seconds",
-            "gauge",
-            "Age of the JWK Set being served.",
-            &|i| rows[i].2.and_then(|s| s.age).map(|a| a.as_secs_f64()),
-        );
-        family(
-            "joseguard_keys",
-            "gauge",
-            "Keys available per issuer.",
-            &|i| Some((rows[i].1 + rows[i].2.map_or(0, |s| s.keys)) as f64),
-        );
-        family(
-            "joseguard_crl_fetches",
-            "counter",
-            "CRL fetch attempts.",
-            &|i| rows[i].3.map(|s| s.fetches as f64),
-        );
-        family(
-            "joseguard_crl_fetch_failures",
-            "counter",
-            "Failed CRL fetches.",
-            &|i| rows[i].3.map(|s| s.failures as f64),
-        );
-        family(
-            "joseguard_crl_oldest_age_seconds",
-            "gauge",
-            "Age of the oldest cached CRL.",
-            &|i| {
-                rows[i]
-                    .3
-                    .and_then(|s| s.oldest_age)
-                    .map(|a| a.as_secs_f64())
-            },
-        );
-        out.push_str("# EOF\n");
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn label_values_are_escaped() {
+        let config = r#"
+[backend]
+url = "http://127.0.0.1:9"
+[[issuer]]
+name = "a\"b"
+algorithms = ["ES256"]
+jwks_url = "http://127.0.0.1:9/jwks"
+[[route]]
+path = "/"
+issuers = ["a\"b"]
+"#;
+        let runtime = crate::load_str(config, std::path::Path::new("."))
+            .await
+            .unwrap();
+        let rt = Arc::new(RwLock::new(Arc::new(runtime)));
+        let m = Metrics::new(rt);
+        m.record("a\"b\\c\nd", true, "ok", 0.1);
+        let text = m.render();
+        assert!(text.contains(r#"route="a\"b\\c\nd""#), "{text}");
+        assert!(!text.contains("\nd\""));
+        assert!(
+            text.contains(r#"joseguard_keys{issuer="a\"b"} 0"#),
+            "{text}"
+        );
     }
 }

@@ -1,28 +1,101 @@
-//! Forwarding an accepted request to its backend: claims copied into headers (inbound copies
-//! always stripped), the original body or the verified payload, and the backend's answer passed
-//! back (502 when it cannot be reached, 504 when it is too slow).
+//! Forwarding an accepted request to its backend: exactly the canonical target that was judged,
+//! the inbound headers minus every spelling of the headers the gateway sets itself, the claim
+//! headers, and the original body or the verified payload; the backend's answer is passed back
+//! (502 when it cannot be reached; the handler's timeout answers 504).
+//!
+//! The upstream URI is assembled from the canonical target's bytes and handed to hyper as an
+//! `http::Uri`, which keeps them as they are: no URL parser normalises it again on the way out.
+
+use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{header, request::Parts, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::http::{header, request::Parts, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::Response;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
 use crate::answer::Rejection;
 use crate::decide::Accepted;
 use crate::rules::lookup;
 use crate::runtime::Route;
+use crate::target::Target;
 
 /// Headers that belong to one connection (RFC 9110 §7.6.1) and never cross a proxy.
-const HOP_BY_HOP: [&str; 8] = [
+const HOP_BY_HOP: [&str; 9] = [
     "connection",
     "keep-alive",
     "proxy-authenticate",
     "proxy-authorization",
+    "proxy-connection",
     "te",
     "trailer",
     "transfer-encoding",
     "upgrade",
 ];
+
+/// Headers the gateway writes itself for the backend; inbound copies never pass.
+const SET_BY_GATEWAY: [&str; 6] = [
+    "host",
+    "content-length",
+    "forwarded",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+];
+
+/// A header name as CGI, WSGI, Rack and PHP see it: case-insensitive, `_` the same as `-`
+/// (`X_User` and `X-User` both become `HTTP_X_USER`).
+pub fn equivalent_name(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'_' => '-',
+            b => b.to_ascii_lowercase() as char,
+        })
+        .collect()
+}
+
+/// Whether `name` (in [`equivalent_name`] form) is a header the gateway manages itself.
+pub fn is_managed(name: &str) -> bool {
+    HOP_BY_HOP.contains(&name) || SET_BY_GATEWAY.contains(&name)
+}
+
+/// The backend connection pool: one per server, shared by every route.
+#[derive(Clone)]
+pub struct Upstream {
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Body>,
+}
+
+impl Upstream {
+    /// A pool that keeps at most `max_idle_per_host` idle connections per backend, for
+    /// `idle_timeout`.
+    pub fn new(max_idle_per_host: usize, idle_timeout: Duration) -> std::io::Result<Upstream> {
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(Duration::from_secs(5)));
+        let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(std::io::Error::other)?;
+        let tls = rustls_platform_verifier::BuilderVerifierExt::with_platform_verifier(tls)
+            .map_err(std::io::Error::other)?
+            .with_no_client_auth();
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(max_idle_per_host)
+            .pool_idle_timeout(idle_timeout)
+            .build(connector);
+        Ok(Upstream { client })
+    }
+}
 
 /// The claim headers of `route` for `accepted`, as (name, value) pairs. A value that cannot be a
 /// header (control characters) is left out and logged rather than forwarded mangled.
@@ -64,75 +137,117 @@ fn payload_content_type(accepted: &Accepted) -> String {
     }
 }
 
-pub async fn forward(
-    client: &reqwest::Client,
-    backend: &str,
+/// The names a `Connection` header nominates as hop-by-hop, in [`equivalent_name`] form.
+fn nominated(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|n| equivalent_name(n.trim()))
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// The headers the backend receives: see "What the backend receives" in docs/gateway.md.
+fn upstream_headers(
     route: &Route,
     parts: &Parts,
-    body: axum::body::Bytes,
+    peer: Option<SocketAddr>,
+    payload_type: Option<&str>,
     accepted: &Accepted,
-) -> Result<Response, Rejection> {
-    let path_and_query = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let url = format!("{}{}", backend.trim_end_matches('/'), path_and_query);
-    let mut headers = HeaderMap::new();
+) -> HeaderMap {
+    let connection = nominated(&parts.headers);
+    let mut headers = HeaderMap::with_capacity(parts.headers.len() + route.claim_headers.len());
     for (name, value) in &parts.headers {
-        let n = name.as_str();
-        if HOP_BY_HOP.contains(&n) || name == header::HOST || name == header::CONTENT_LENGTH {
-            continue;
+        let same = equivalent_name(name.as_str());
+        let dropped = is_managed(&same)
+            || connection.contains(&same)
+            || (payload_type.is_some() && same == "content-type")
+            || route.reserved_headers.contains(&same);
+        if !dropped {
+            headers.append(name.clone(), value.clone());
         }
-        // Inbound copies of claim headers are dropped: only verified claims may set them.
-        if route.claim_headers.iter().any(|r| r.header == *name) {
-            continue;
-        }
-        headers.append(name.clone(), value.clone());
     }
     for (name, value) in claim_headers(route, accepted) {
         headers.insert(name, value);
     }
-    let body = if route.jose_body && route.forward_payload {
-        if let Ok(ct) = HeaderValue::from_str(&payload_content_type(accepted)) {
-            headers.insert(header::CONTENT_TYPE, ct);
-        }
-        axum::body::Bytes::from(accepted.payload.clone())
-    } else {
-        body
-    };
-    let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes())
-        .unwrap_or(reqwest::Method::GET);
-    let resp = client
-        .request(method, &url)
-        .headers(headers)
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| {
-            if e.is_timeout() {
-                Rejection::new(
-                    StatusCode::GATEWAY_TIMEOUT,
-                    "backend_timeout",
-                    "the backend did not answer in time",
-                )
-            } else {
-                Rejection::new(
-                    StatusCode::BAD_GATEWAY,
-                    "backend_unavailable",
-                    "the backend could not be reached",
-                )
-            }
-        })?;
-    let mut builder = Response::builder().status(resp.status().as_u16());
-    for (name, value) in resp.headers() {
-        if !HOP_BY_HOP.contains(&name.as_str()) && name != header::CONTENT_LENGTH {
-            builder = builder.header(name.as_str(), value.as_bytes());
+    if let Some(ct) = payload_type.and_then(|t| HeaderValue::from_str(t).ok()) {
+        headers.insert(header::CONTENT_TYPE, ct);
+    }
+    if let Some(peer) = peer {
+        if let Ok(v) = HeaderValue::from_str(&peer.ip().to_string()) {
+            headers.insert(HeaderName::from_static("x-forwarded-for"), v);
         }
     }
-    builder
-        .body(Body::from_stream(resp.bytes_stream()))
-        .map_err(|_| {
-            Rejection::new(
-                StatusCode::BAD_GATEWAY,
-                "backend_unavailable",
-                "the backend's answer could not be relayed",
-            )
+    if let Some(host) = parts.headers.get(header::HOST) {
+        headers.insert(HeaderName::from_static("x-forwarded-host"), host.clone());
+    }
+    headers.insert(
+        HeaderName::from_static("x-forwarded-proto"),
+        HeaderValue::from_static("http"),
+    );
+    headers
+}
+
+/// Forwards the judged request to `backend`.
+#[allow(clippy::too_many_arguments)]
+pub async fn forward(
+    upstream: &Upstream,
+    backend: &str,
+    route: &Route,
+    parts: &Parts,
+    target: &Target,
+    peer: Option<SocketAddr>,
+    body: axum::body::Bytes,
+    accepted: &Accepted,
+) -> Result<Response, Rejection> {
+    let unavailable = |detail: &str| {
+        Rejection::new(
+            StatusCode::BAD_GATEWAY,
+            "backend_unavailable",
+            detail.to_owned(),
+        )
+    };
+    let payload_mode = route.jose_body && route.forward_payload;
+    let payload_type = payload_mode.then(|| payload_content_type(accepted));
+    let mut headers = upstream_headers(route, parts, peer, payload_type.as_deref(), accepted);
+    let query = if route.forward_token || route.jose_body {
+        target.query().map(str::to_owned)
+    } else {
+        crate::extract::strip_token(&route.token, &mut headers, target.query())
+    };
+    let target = target.with_query(query);
+    let uri = Uri::try_from(format!("{}{target}", backend.trim_end_matches('/')))
+        .map_err(|_| unavailable("the backend URL and the request target make no URI"))?;
+    let body = if payload_mode {
+        Body::from(accepted.payload.clone())
+    } else {
+        Body::from(body)
+    };
+    let mut request = axum::http::Request::new(body);
+    *request.method_mut() = parts.method.clone();
+    *request.uri_mut() = uri;
+    *request.headers_mut() = headers;
+    let resp = upstream.client.request(request).await.map_err(|e| {
+        tracing::warn!(backend, error = %e, "backend request failed");
+        unavailable("the backend could not be reached")
+    })?;
+    let (mut head, incoming) = resp.into_parts();
+    let connection = nominated(&head.headers);
+    let names: Vec<HeaderName> = head
+        .headers
+        .keys()
+        .filter(|n| {
+            let same = equivalent_name(n.as_str());
+            HOP_BY_HOP.contains(&same.as_str())
+                || same == "content-length"
+                || connection.contains(&same)
         })
+        .cloned()
+        .collect();
+    for n in names {
+        head.headers.remove(n);
+    }
+    Ok(Response::from_parts(head, Body::new(incoming)))
 }

@@ -24,7 +24,14 @@ pub struct Settings {
     pub max_body_bytes: usize,
     pub realm: String,
     pub json_logs: bool,
-    pub forward_auth_path: String,
+    /// How request paths are canonicalised.
+    pub paths: crate::target::PathOptions,
+    /// Methods answered 405.
+    pub refused_methods: Vec<axum::http::Method>,
+    /// Connection limits.
+    pub limits: crate::listener::Limits,
+    /// The forward-auth endpoint, when configured.
+    pub forward_auth: Option<ForwardAuth>,
     pub watch_interval: Duration,
     pub echo_backend: bool,
     pub cache_entries: usize,
@@ -46,6 +53,25 @@ pub struct Issuer {
     pub jwks: Option<JwksSource>,
     /// Certificate chains in `x5c`, when configured.
     pub x5c: Option<crate::x5c::X5cPolicy>,
+}
+
+/// The forward-auth endpoint: its path and where the original request is described.
+#[derive(Debug, Clone)]
+pub struct ForwardAuth {
+    pub path: String,
+    pub original: Original,
+}
+
+/// Where forward-auth reads the original request's method and target.
+#[derive(Debug, Clone)]
+pub enum Original {
+    /// In these two headers, each present exactly once.
+    Headers {
+        method: axum::http::HeaderName,
+        uri: axum::http::HeaderName,
+    },
+    /// The request's own method, and its path after the endpoint's (Envoy `path_prefix`).
+    Path,
 }
 
 /// Where a route's token is.
@@ -81,7 +107,12 @@ pub struct Route {
     pub require_exp: bool,
     pub rules: Option<Rule>,
     pub claim_headers: Vec<ClaimHeaderRule>,
+    /// The claim headers' names as backends may read them ([`crate::proxy::equivalent_name`]):
+    /// inbound headers with these names are removed.
+    pub reserved_headers: Vec<String>,
     pub backend: Option<String>,
+    /// Forward the token to the backend.
+    pub forward_token: bool,
     /// Accepted audiences instead of the issuers' own (a worker's authorizer sets them).
     pub audiences: Option<Vec<String>>,
     /// Clock skew instead of the issuers' own leeway.
@@ -113,7 +144,9 @@ impl Route {
             require_exp: true,
             rules: None,
             claim_headers: Vec::new(),
+            reserved_headers: Vec::new(),
             backend: None,
+            forward_token: false,
             audiences: None,
             leeway: None,
             check_claims: true,
@@ -233,16 +266,40 @@ impl Runtime {
         if log_format != "json" && log_format != "text" {
             return Err(err("server.log_format", "must be \"json\" or \"text\""));
         }
-        if !s.forward_auth_path.starts_with('/') {
-            return Err(err("server.forward_auth_path", "must start with /"));
+        let paths = crate::target::PathOptions {
+            merge_slashes: s.merge_slashes,
+        };
+        let refused_methods = s
+            .refused_methods
+            .iter()
+            .map(|m| {
+                axum::http::Method::from_bytes(m.to_ascii_uppercase().as_bytes())
+                    .map_err(|_| err("server.refused_methods", format!("{m:?} is not a method")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if s.max_connections == 0 {
+            return Err(err("server.max_connections", "must be at least 1"));
         }
+        let limits = crate::listener::Limits {
+            max_connections: s.max_connections,
+            header_read_timeout: positive("server.header_read_timeout", &s.header_read_timeout)?,
+            idle_timeout: positive("server.idle_timeout", &s.idle_timeout)?,
+        };
+        let forward_auth = file
+            .forward_auth
+            .as_ref()
+            .map(|f| forward_auth(f, paths))
+            .transpose()?;
         let settings = Settings {
             listen: socket("server.listen", &s.listen)?,
             request_timeout: duration("server.request_timeout", &s.request_timeout)?,
             max_body_bytes: s.max_body_bytes,
             realm: s.realm.clone(),
             json_logs: log_format == "json",
-            forward_auth_path: s.forward_auth_path.clone(),
+            paths,
+            refused_methods,
+            limits,
+            forward_auth,
             watch_interval: duration("server.watch_interval", &s.watch_interval)?,
             echo_backend: file.backend.echo,
             cache_entries: s.verified_token_cache,
@@ -273,6 +330,7 @@ impl Runtime {
                 raw,
                 &issuers,
                 file.backend.url.is_some() || file.backend.echo,
+                paths,
             )?;
             if settings.cache_entries > 0 && !settings.cache_ttl.is_zero() {
                 route.cache = Some(crate::decide::VerifiedCache::new(
@@ -324,6 +382,78 @@ impl Runtime {
         }
         Ok(())
     }
+}
+
+/// A duration that must not be zero.
+fn positive(key: &str, text: &str) -> Result<Duration, ConfigError> {
+    let d = duration(key, text)?;
+    if d.is_zero() {
+        return Err(err(key, "must be more than 0s"));
+    }
+    Ok(d)
+}
+
+fn forward_auth(
+    raw: &config::ForwardAuth,
+    paths: crate::target::PathOptions,
+) -> Result<ForwardAuth, ConfigError> {
+    use config::Integration;
+    let path = canonical_route_path("forward_auth.path", &raw.path, paths)?;
+    let header =
+        |key: &str, name: &Option<String>| -> Result<axum::http::HeaderName, ConfigError> {
+            let name = name.as_deref().ok_or_else(|| {
+                err(
+                    &format!("forward_auth.{key}"),
+                    "integration \"headers\" needs uri_header and method_header",
+                )
+            })?;
+            axum::http::HeaderName::try_from(name).map_err(|_| {
+                err(
+                    &format!("forward_auth.{key}"),
+                    format!("{name:?} is not a header name"),
+                )
+            })
+        };
+    let fixed = |method: &'static str, uri: &'static str| Original::Headers {
+        method: axum::http::HeaderName::from_static(method),
+        uri: axum::http::HeaderName::from_static(uri),
+    };
+    if raw.integration != Integration::Headers
+        && (raw.uri_header.is_some() || raw.method_header.is_some())
+    {
+        return Err(err(
+            "forward_auth",
+            "uri_header and method_header belong to integration = \"headers\"",
+        ));
+    }
+    let original = match raw.integration {
+        Integration::Nginx => fixed("x-original-method", "x-original-uri"),
+        Integration::Traefik => fixed("x-forwarded-method", "x-forwarded-uri"),
+        Integration::Envoy => Original::Path,
+        Integration::Headers => Original::Headers {
+            method: header("method_header", &raw.method_header)?,
+            uri: header("uri_header", &raw.uri_header)?,
+        },
+    };
+    Ok(ForwardAuth { path, original })
+}
+
+/// A configured path in its canonical form (routes are matched against canonical paths, so a
+/// path written otherwise would never match).
+fn canonical_route_path(
+    key: &str,
+    path: &str,
+    paths: crate::target::PathOptions,
+) -> Result<String, ConfigError> {
+    let canonical = crate::target::Target::canonical_path(path, paths)
+        .map_err(|e| err(key, format!("{path:?}: {e}")))?;
+    if canonical != path {
+        return Err(err(
+            key,
+            format!("{path:?} is not canonical: write {canonical:?}"),
+        ));
+    }
+    Ok(canonical)
 }
 
 fn check_url(key: &str, url: &str) -> Result<(), ConfigError> {
@@ -434,10 +564,9 @@ fn build_route(
     raw: &config::Route,
     issuers: &[Arc<Issuer>],
     has_default_backend: bool,
+    paths: crate::target::PathOptions,
 ) -> Result<Route, ConfigError> {
-    if !raw.path.starts_with('/') {
-        return Err(err(&format!("{key}.path"), "must start with /"));
-    }
+    canonical_route_path(&format!("{key}.path"), &raw.path, paths)?;
     if raw.issuers.is_empty() {
         return Err(err(
             &format!("{key}.issuers"),
@@ -513,6 +642,25 @@ fn build_route(
                 }
             },
         };
+        let same = crate::proxy::equivalent_name(header.as_str());
+        if crate::proxy::is_managed(&same) {
+            return Err(err(
+                &format!("{key}.claims_to_headers"),
+                format!("{name:?} is a header the gateway manages itself; pick another name"),
+            ));
+        }
+        if let Some(other) = claim_headers
+            .iter()
+            .find(|r: &&ClaimHeaderRule| crate::proxy::equivalent_name(r.header.as_str()) == same)
+        {
+            return Err(err(
+                &format!("{key}.claims_to_headers"),
+                format!(
+                    "{name:?} and {:?} are the same header to backends that read _ as -",
+                    other.header.as_str()
+                ),
+            ));
+        }
         claim_headers.push(ClaimHeaderRule {
             header,
             claim,
@@ -531,8 +679,13 @@ fn build_route(
         crit: raw.crit.clone(),
         require_exp: raw.require_exp,
         rules,
+        reserved_headers: claim_headers
+            .iter()
+            .map(|r| crate::proxy::equivalent_name(r.header.as_str()))
+            .collect(),
         claim_headers,
         backend: raw.backend.clone(),
+        forward_token: raw.forward_token,
         audiences: None,
         leeway: None,
         check_claims: true,

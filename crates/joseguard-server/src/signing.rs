@@ -186,10 +186,10 @@ async fn authorize(
     headers: &HeaderMap,
     subject: Option<&Subject>,
 ) -> Result<Arc<Accepted>, Rejection> {
-    let token =
-        extract::bearer_like(&TokenSource::Bearer, headers, None).ok_or_else(Rejection::missing)?;
+    let token = extract::bearer_like(&TokenSource::Bearer, headers, None)?
+        .ok_or_else(Rejection::missing)?;
     let now = joseguard::jwt::now();
-    let accepted = decide(&auth.route, token, now).await?;
+    let accepted = decide(&auth.route, &token, now).await?;
     let identified = |mut r: Rejection| {
         r.audit = Some(Box::new(accepted.audit()));
         r
@@ -384,12 +384,13 @@ fn record(
         data_hash,
         ms = started.elapsed().as_secs_f64() * 1000.0,
     );
-    app.metrics.record(
-        &format!("worker:{worker}:{operation}"),
-        allowed,
-        code,
-        started.elapsed().as_secs_f64(),
-    );
+    // The name comes from the URL: only a configured worker's name becomes a label.
+    let label = match app.runtime().worker(worker) {
+        Some(_) => format!("worker:{worker}:{operation}"),
+        None => "unknown".to_owned(),
+    };
+    app.metrics
+        .record(&label, allowed, code, started.elapsed().as_secs_f64());
 }
 
 async fn sign(State(app): State<App>, Path(name): Path<String>, req: Request) -> Response {

@@ -722,44 +722,121 @@ async fn keys_unavailable_is_503_with_retry_after() {
     );
 }
 
+/// Forward-auth reads the original request from its integration's one source, never another:
+/// a header the client could have set is ignored by an integration that does not use it, and a
+/// missing, repeated or ambiguous source is refused.
 #[tokio::test]
 async fn forward_auth_for_nginx_traefik_and_envoy() {
     let k1 = es_key("k1");
-    let cfg = base_config(
-        "http://127.0.0.1:9",
-        "[issuer.keys]\nk1 = { file = \"k1.jwk\" }",
-        API,
-    );
-    let gw = Gw::start(
-        "fwd",
-        &cfg,
-        &[("k1.jwk", k1.to_public().unwrap().to_json())],
-    )
-    .await;
-    let c = client();
     let t = token(&k1, JwsAlgorithm::ES256, |b| {
         b.claim("realm_access", json!({"roles": ["a", "b"]}))
     });
-    // nginx auth_request
-    let r = c
-        .get(gw.url("/_joseguard/auth"))
-        .header("X-Original-URI", "/api/orders")
-        .bearer_auth(&t)
-        .send()
+    let routes = format!(
+        "{API}\n[[route]]\npath = \"/admin\"\nissuers = [\"op\"]\nrules = {{ claim = \"scope\", contains = \"admin\" }}\n"
+    );
+    let public = k1.to_public().unwrap().to_json();
+    let start = |name: &'static str, integration: &'static str| {
+        let routes = routes.clone();
+        let public = public.clone();
+        async move {
+            let cfg = base_config(
+                "http://127.0.0.1:9",
+                "[issuer.keys]\nk1 = { file = \"k1.jwk\" }",
+                &format!("{routes}\n[forward_auth]\n{integration}\n"),
+            );
+            Gw::start(name, &cfg, &[("k1.jwk", public)]).await
+        }
+    };
+    let c = client();
+    let auth = |gw: &Gw, headers: &[(&str, &str)], path: &str| {
+        let mut r = c.get(gw.url(path)).bearer_auth(&t);
+        for (n, v) in headers {
+            r = r.header(*n, *v);
+        }
+        r.send()
+    };
+    let status = |r: reqwest::Response| r.status().as_u16();
+    // nginx: X-Original-Method and X-Original-URI, exactly once each.
+    let gw = start("fwd-nginx", "integration = \"nginx\"").await;
+    let nginx = |uri| vec![("X-Original-Method", "GET"), ("X-Original-URI", uri)];
+    let r = auth(&gw, &nginx("/api/orders"), "/_joseguard/auth")
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-user"], "alice");
     assert_eq!(r.headers()["x-roles"], "a,b");
-    // Traefik forwardAuth
-    let r = c
+    for (headers, want) in [
+        (nginx("/api/../admin"), 403),
+        (nginx("/api/%2e%2e/admin"), 403),
+        (nginx("/api%2fx"), 400),
+        (vec![("X-Original-URI", "/api/x")], 400),
+        (
+            vec![("X-Original-Method", "GET"), ("X-Forwarded-Uri", "/api/x")],
+            400,
+        ),
+        (
+            vec![("X-Original-Method", "TRACE"), ("X-Original-URI", "/api/x")],
+            403,
+        ),
+    ] {
+        let r = auth(&gw, &headers, "/_joseguard/auth").await.unwrap();
+        assert_eq!(status(r), want, "{headers:?}");
+    }
+    let twice = c
         .get(gw.url("/_joseguard/auth"))
-        .header("X-Forwarded-Uri", "/api/orders")
+        .bearer_auth(&t)
+        .header("X-Original-Method", "GET")
+        .header("X-Original-URI", "/api/x")
+        .header("X-Original-URI", "/admin/x")
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 401);
-    // Envoy ext_authz with path_prefix: the original path follows ours.
+    assert_eq!(twice.status(), 400);
+    // The original URI's query carries no second token.
+    let r = auth(&gw, &nginx("/api/x?access_token=other"), "/_joseguard/auth")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // A path after the endpoint is Envoy's source, not nginx's.
+    let r = auth(&gw, &nginx("/api/x"), "/_joseguard/auth/admin")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // Traefik: X-Forwarded-Method and X-Forwarded-Uri; a client's X-Original-URI means nothing.
+    let gw = start("fwd-traefik", "integration = \"traefik\"").await;
+    let traefik = |uri| {
+        vec![
+            ("X-Forwarded-Method", "GET"),
+            ("X-Forwarded-Uri", uri),
+            ("X-Original-URI", "/api/x"),
+        ]
+    };
+    assert_eq!(
+        status(
+            auth(&gw, &traefik("/api/x"), "/_joseguard/auth")
+                .await
+                .unwrap()
+        ),
+        200
+    );
+    assert_eq!(
+        status(
+            auth(&gw, &traefik("/admin/x"), "/_joseguard/auth")
+                .await
+                .unwrap()
+        ),
+        403
+    );
+    // Envoy ext_authz with path_prefix: the original path follows ours; headers are ignored.
+    let gw = start("fwd-envoy", "integration = \"envoy\"").await;
+    let r = auth(
+        &gw,
+        &[("X-Original-URI", "/api/x")],
+        "/_joseguard/auth/admin/x",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 403);
     let r = c
         .post(gw.url("/_joseguard/auth/api/orders"))
         .bearer_auth(&t)
@@ -782,6 +859,28 @@ async fn forward_auth_for_nginx_traefik_and_envoy() {
         (s, body["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("token_expired"))
     );
+    // Explicit header names.
+    let gw = start(
+        "fwd-headers",
+        "integration = \"headers\"\nuri_header = \"X-Uri\"\nmethod_header = \"X-Method\"",
+    )
+    .await;
+    let r = auth(
+        &gw,
+        &[("X-Method", "GET"), ("X-Uri", "/api/x")],
+        "/_joseguard/auth",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = auth(
+        &gw,
+        &[("X-Original-Method", "GET"), ("X-Original-URI", "/api/x")],
+        "/_joseguard/auth",
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 400);
 }
 
 #[tokio::test]
