@@ -12,7 +12,7 @@ import sys
 vectors, out = sys.argv[1], sys.argv[2]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 seeds = {t: set() for t in ["jws_verify", "jwe_decrypt", "jwk_parse", "key_import",
-                            "jwt_claims", "server_request", "server_config"]}
+                            "jwt_claims", "server_request", "server_config", "request_target"]}
 compact = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*){2,4}$")
 
 
@@ -80,6 +80,11 @@ seeds["server_request"] |= {
     f"/q?access_token={hs}&x=1\n\n".encode(),
     f"/c\nCookie: a=b; session={hs}\n\n".encode(),
 }
+seeds["request_target"] |= {t.encode() for t in [
+    "/", "/api/x?q=1", "/api/../admin", "/api/%2e%2e/admin", "/%61dmin", "//admin//x/",
+    "/a%2fb", "/a\\b", "/a;b=1", "/a%00", "/a%zz", "/..", "/a/./b/../c", "/caf%C3%A9?x=%2F",
+    "/a<b>{c}|d", "/x?access_token=a&access%5Ftoken=b",
+]}
 for f in ["examples/quickstart.toml"]:
     seeds["server_config"].add(open(os.path.join(root, f), "rb").read())
 for f in os.listdir(os.path.join(root, "docs")):
