@@ -167,7 +167,7 @@ impl fmt::Display for Error {
             Error::SignatureInvalid => f.write_str("signature invalid"),
             Error::DecryptionFailed => f.write_str("decryption failed"),
             Error::Expired { seconds_ago } => write!(f, "token expired {seconds_ago} s ago"),
-            Error::NotYetValid { seconds } => write!(f, "token not valid for another {seconds} s"),
+            Error::NotYetValid { seconds } => write!(f, "nbf: not valid for another {seconds} s"),
             Error::ClaimMissing { name } => write!(f, "claim {name:?} missing"),
             Error::ClaimInvalid { name, reason } => write!(f, "claim {name:?}: {reason}"),
             Error::EncNotAllowed { enc } => write!(f, "enc not allowed: {enc}"),

@@ -248,7 +248,12 @@ fn claim_types_are_strict() {
     }
     // Fractional NumericDates are allowed.
     let c = Claims::from_json(br#"{"exp":1900000000.75}"#).unwrap();
-    assert_eq!(c.exp, Some(1_900_000_000));
+    let exp = c.exp.unwrap();
+    assert_eq!(
+        (exp.floor(), exp.ceil(), exp.subsec_nanos()),
+        (1_900_000_000, 1_900_000_001, 750_000_000)
+    );
+    assert_eq!(exp.to_string(), "1900000000.75");
     assert_eq!(
         Claims::from_json(br#"{"exp":1,"exp":2}"#).unwrap_err(),
         Error::DuplicateMember { name: "exp".into() }
@@ -478,4 +483,68 @@ fn rfc7519_examples() {
         .validate(n.verified.protected_header(), &n.verified.payload, at)
         .unwrap();
     expect(&c);
+}
+
+/// Fractional NumericDates are read once and rounded the strict way everywhere: `exp` toward the
+/// past, `nbf` and a future `iat` toward the future.
+#[test]
+fn fractional_dates_round_the_strict_way() {
+    let ok = |claims: &str, v: Validation| {
+        let k = key();
+        verifier(&k, v)
+            .verify(token_with(claims, &k).as_bytes(), NOW)
+            .map(drop)
+    };
+    let strict = || Validation::new().leeway(0);
+    // exp = NOW + 0.5 rounds to NOW: the token is refused during the second NOW.
+    let e = ok(&format!(r#"{{"exp":{NOW}.5}}"#), strict()).unwrap_err();
+    assert!(matches!(e, Error::Expired { .. }), "{e}");
+    ok(&format!(r#"{{"exp":{}.5}}"#, NOW + 1), strict()).unwrap();
+    // With leeway, the bound moves by exactly the leeway.
+    ok(
+        &format!(r#"{{"exp":{}.9}}"#, NOW - 10),
+        Validation::new().leeway(11),
+    )
+    .unwrap();
+    assert!(ok(
+        &format!(r#"{{"exp":{}.9}}"#, NOW - 10),
+        Validation::new().leeway(10)
+    )
+    .is_err());
+    // nbf = NOW + 0.25 is not valid yet at NOW.
+    let e = ok(
+        &format!(r#"{{"exp":{},"nbf":{NOW}.25}}"#, NOW + 60),
+        strict(),
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::NotYetValid { .. }), "{e}");
+    assert!(e.to_string().contains("nbf"), "{e}");
+    // iat = NOW + 0.25 is in the future at NOW.
+    let e = ok(
+        &format!(r#"{{"exp":{},"iat":{NOW}.25}}"#, NOW + 60),
+        strict(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("iat"), "{e}");
+    // valid_until is the first refused second.
+    let c = Claims::from_json(format!(r#"{{"exp":{NOW}.999}}"#).as_bytes()).unwrap();
+    assert_eq!(c.valid_until(30), Some(NOW + 30));
+}
+
+#[test]
+fn max_lifetime_bounds_exp_minus_iat() {
+    let v = || Validation::new().max_lifetime(3600);
+    let k = key();
+    let check = |claims: String| verifier(&k, v()).verify(token_with(&claims, &k).as_bytes(), NOW);
+    check(format!(r#"{{"iat":{NOW},"exp":{}}}"#, NOW + 3600)).unwrap();
+    let e = check(format!(r#"{{"iat":{NOW},"exp":{}.5}}"#, NOW + 3600)).unwrap_err();
+    assert!(e.to_string().contains("lives 3601 s"), "{e}");
+    // Without iat, measured from now.
+    assert!(check(format!(r#"{{"exp":{}}}"#, NOW + 7200)).is_err());
+    check(format!(r#"{{"exp":{}}}"#, NOW + 60)).unwrap();
+    // exp is then required even when missing exp is otherwise allowed.
+    let e = verifier(&k, v().dangerous_allow_missing_exp())
+        .verify(token_with("{}", &k).as_bytes(), NOW)
+        .unwrap_err();
+    assert_eq!(e, Error::ClaimMissing { name: "exp".into() });
 }

@@ -45,6 +45,70 @@ impl From<Audience> for Value {
     }
 }
 
+/// A NumericDate (RFC 7519 §2): seconds since the Unix epoch, integer or fractional, from 0 to
+/// the end of year 9999. Parsed once, exactly; whoever needs a whole second (validation, a cache
+/// of verified tokens, a single-use store) rounds it the same way through
+/// [`Claims::valid_until`], so that they agree on the second a token stops being valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NumericDate {
+    secs: i64,
+    nanos: u32,
+}
+
+impl NumericDate {
+    /// A whole-second date; refused outside 0 ..= year 9999.
+    pub fn from_secs(secs: i64) -> Result<NumericDate> {
+        if !(0..=MAX_NUMERIC_DATE).contains(&secs) {
+            return Err(Error::claim("NumericDate", "out of range"));
+        }
+        Ok(NumericDate { secs, nanos: 0 })
+    }
+
+    /// The date from a JSON number, integer or fractional.
+    fn from_number(name: &str, n: &serde_json::Number) -> Result<NumericDate> {
+        let out_of_range = || Error::claim(name, "NumericDate out of range");
+        if let Some(i) = n.as_i64() {
+            return NumericDate::from_secs(i).map_err(|_| out_of_range());
+        }
+        let f = n
+            .as_f64()
+            .filter(|f| f.is_finite() && (0.0..=MAX_NUMERIC_DATE as f64).contains(f))
+            .ok_or_else(out_of_range)?;
+        let secs = f.floor();
+        let nanos = (((f - secs) * 1e9).round() as u32).min(999_999_999);
+        Ok(NumericDate {
+            secs: secs as i64,
+            nanos,
+        })
+    }
+
+    /// The whole second at or before the date (rounded toward the past).
+    pub fn floor(self) -> i64 {
+        self.secs
+    }
+
+    /// The whole second at or after the date (rounded toward the future).
+    pub fn ceil(self) -> i64 {
+        self.secs + i64::from(self.nanos > 0)
+    }
+
+    /// The fraction of a second, in nanoseconds.
+    pub fn subsec_nanos(self) -> u32 {
+        self.nanos
+    }
+}
+
+impl std::fmt::Display for NumericDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.nanos == 0 {
+            write!(f, "{}", self.secs)
+        } else {
+            let frac = format!("{:09}", self.nanos);
+            write!(f, "{}.{}", self.secs, frac.trim_end_matches('0'))
+        }
+    }
+}
+
 /// A JWT claims set: the registered claims read with strict types, and every claim as JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claims {
@@ -54,12 +118,12 @@ pub struct Claims {
     pub sub: Option<String>,
     /// `aud`.
     pub aud: Option<Audience>,
-    /// `exp`, seconds since the epoch.
-    pub exp: Option<i64>,
-    /// `nbf`, seconds since the epoch.
-    pub nbf: Option<i64>,
-    /// `iat`, seconds since the epoch.
-    pub iat: Option<i64>,
+    /// `exp`.
+    pub exp: Option<NumericDate>,
+    /// `nbf`.
+    pub nbf: Option<NumericDate>,
+    /// `iat`.
+    pub iat: Option<NumericDate>,
     /// `jti`.
     pub jti: Option<String>,
     /// Every claim, registered ones included, as received.
@@ -98,6 +162,17 @@ impl Claims {
             }
         }
         Ok((typed(kept)?, names))
+    }
+
+    /// The first whole second (Unix time) at which a validation with `leeway` refuses the token
+    /// for its `exp`: `exp` rounded toward the past, plus the leeway. `None` without `exp`. A
+    /// cache of verified tokens must not serve one at or after this second, and a single-use
+    /// store must remember its `jti` at least until then.
+    pub fn valid_until(&self, leeway: u64) -> Option<i64> {
+        self.exp.map(|exp| {
+            exp.floor()
+                .saturating_add(leeway.min(i64::MAX as u64) as i64)
+        })
     }
 
     /// A claim by name.
@@ -156,30 +231,11 @@ fn audience(v: Option<Scalar<'_>>) -> Result<Option<Audience>> {
     }
 }
 
-/// A NumericDate (RFC 7519 §2): a JSON number of seconds, fractions allowed (truncated toward
-/// the past), between 0 and year 9999.
-fn numeric_date(name: &str, v: Option<Scalar<'_>>) -> Result<Option<i64>> {
+/// A NumericDate claim: a JSON number (RFC 7519 §2).
+fn numeric_date(name: &str, v: Option<Scalar<'_>>) -> Result<Option<NumericDate>> {
     match v {
         None => Ok(None),
-        Some(Scalar::Num(n)) => date_from_number(name, &n).map(Some),
+        Some(Scalar::Num(n)) => NumericDate::from_number(name, &n).map(Some),
         Some(_) => Err(Error::claim(name, "must be a number (NumericDate)")),
     }
-}
-
-/// A NumericDate from a JSON number: fractions truncated toward the past, 0 ..= year 9999.
-fn date_from_number(name: &str, n: &serde_json::Number) -> Result<i64> {
-    let secs = if let Some(i) = n.as_i64() {
-        i
-    } else if let Some(f) = n
-        .as_f64()
-        .filter(|f| f.is_finite() && (0.0..=MAX_NUMERIC_DATE as f64).contains(f))
-    {
-        f.floor() as i64
-    } else {
-        return Err(Error::claim(name, "NumericDate out of range"));
-    };
-    if !(0..=MAX_NUMERIC_DATE).contains(&secs) {
-        return Err(Error::claim(name, "NumericDate out of range"));
-    }
-    Ok(secs)
 }

@@ -18,7 +18,7 @@ pub mod client_assertion;
 mod validate;
 
 pub use builder::{JwtBuilder, JwtSigner};
-pub use claims::{Audience, Claims};
+pub use claims::{Audience, Claims, NumericDate};
 pub use validate::{JwtVerifier, Validation, VerifiedJwt};
 
 /// A random `jti`: 128 bits from the system CSPRNG, base64url (22 characters).

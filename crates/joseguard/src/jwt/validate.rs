@@ -12,6 +12,7 @@ use crate::jws::{Serialization, Verified, Verifier};
 pub struct Validation {
     leeway: u64,
     max_age: Option<u64>,
+    max_lifetime: Option<u64>,
     issuers: Vec<String>,
     audiences: Vec<String>,
     subject: Option<String>,
@@ -25,6 +26,7 @@ impl Default for Validation {
         Validation {
             leeway: 60,
             max_age: None,
+            max_lifetime: None,
             issuers: Vec::new(),
             audiences: Vec::new(),
             subject: None,
@@ -50,6 +52,13 @@ impl Validation {
     /// Refuses tokens whose `iat` is older than this (and then requires `iat`).
     pub fn max_age(mut self, seconds: u64) -> Self {
         self.max_age = Some(seconds);
+        self
+    }
+
+    /// Refuses tokens that live longer than this: `exp` minus `iat` (minus the verification
+    /// time when there is no `iat`). Requires `exp`.
+    pub fn max_lifetime(mut self, seconds: u64) -> Self {
+        self.max_lifetime = Some(seconds);
         self
     }
 
@@ -138,28 +147,33 @@ impl Validation {
     }
 
     fn check(&self, c: &Claims, now: i64) -> Result<()> {
-        let leeway = self.leeway as i64;
-        match c.exp {
-            Some(exp) if now >= exp.saturating_add(leeway) => {
+        let leeway = self.leeway.min(i64::MAX as u64) as i64;
+        // Fractional dates are rounded the strict way: exp toward the past, nbf and a future
+        // iat toward the future, the age of iat toward the past (older).
+        match c.valid_until(self.leeway) {
+            Some(until) if now >= until => {
+                let exp = c.exp.map_or(until, |e| e.floor());
                 return Err(Error::Expired {
-                    seconds_ago: (now - exp) as u64,
+                    seconds_ago: now.saturating_sub(exp).max(0) as u64,
                 });
             }
-            None if self.require_exp => return Err(Error::ClaimMissing { name: "exp".into() }),
+            None if self.require_exp || self.max_lifetime.is_some() => {
+                return Err(Error::ClaimMissing { name: "exp".into() })
+            }
             _ => {}
         }
         if let Some(nbf) = c.nbf {
-            if now.saturating_add(leeway) < nbf {
+            if now.saturating_add(leeway) < nbf.ceil() {
                 return Err(Error::NotYetValid {
-                    seconds: (nbf - now) as u64,
+                    seconds: (nbf.ceil() - now) as u64,
                 });
             }
         }
         if let Some(iat) = c.iat {
-            if iat > now.saturating_add(leeway) {
+            if iat.ceil() > now.saturating_add(leeway) {
                 return Err(Error::claim(
                     "iat",
-                    format!("issued {} s in the future", iat - now),
+                    format!("issued {} s in the future", iat.ceil() - now),
                 ));
             }
         }
@@ -167,11 +181,21 @@ impl Validation {
             let iat = c
                 .iat
                 .ok_or_else(|| Error::ClaimMissing { name: "iat".into() })?;
-            let age = now - iat;
+            let age = now - iat.floor();
             if age > max as i64 + leeway {
                 return Err(Error::claim(
                     "iat",
                     format!("token is {age} s old, more than {max} s"),
+                ));
+            }
+        }
+        if let (Some(max), Some(exp)) = (self.max_lifetime, c.exp) {
+            let start = c.iat.map_or(now, |iat| iat.floor());
+            let life = exp.ceil().saturating_sub(start);
+            if life > max.min(i64::MAX as u64) as i64 {
+                return Err(Error::claim(
+                    "exp",
+                    format!("token lives {life} s, more than {max} s"),
                 ));
             }
         }
