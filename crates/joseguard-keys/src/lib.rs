@@ -15,8 +15,10 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod fetch;
 mod local;
 mod remote;
+pub mod x5c;
 
 pub use error::KeySourceError;
 pub use local::LocalJwks;

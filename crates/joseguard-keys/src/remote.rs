@@ -1,16 +1,15 @@
 //! A JWK Set fetched from a URL: cached, refreshed on key rotation, kept through outages for a
 //! bounded time, then failing closed.
 
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use joseguard::JwkSet;
-use reqwest::header::{ACCEPT, CACHE_CONTROL};
-use reqwest::{redirect, Client, StatusCode, Url};
+use reqwest::Url;
 use tokio::time::Instant;
 
+use crate::fetch::{FetchPolicy, Fetcher};
 use crate::KeySourceError;
 
 /// How a [`RemoteJwks`] caches and fetches. The defaults suit an OpenID provider's `jwks_uri`.
@@ -85,7 +84,7 @@ struct State {
 pub struct RemoteJwks {
     url: Url,
     config: RemoteConfig,
-    client: Client,
+    fetcher: Fetcher,
     state: Mutex<State>,
     fetch_lock: tokio::sync::Mutex<()>,
     fetches: AtomicU64,
@@ -94,59 +93,23 @@ pub struct RemoteJwks {
     misses: AtomicU64,
 }
 
-fn is_loopback(url: &Url) -> bool {
-    match url.host_str() {
-        Some("localhost") => true,
-        Some(h) => h
-            .trim_matches(['[', ']'])
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback()),
-        None => false,
-    }
-}
-
-fn max_age(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let cc = headers.get(CACHE_CONTROL)?.to_str().ok()?;
-    let mut age = None;
-    for directive in cc.split(',').map(str::trim) {
-        let lower = directive.to_ascii_lowercase();
-        if lower == "no-store" || lower == "no-cache" {
-            return Some(Duration::ZERO);
-        }
-        if let Some(v) = lower.strip_prefix("max-age=") {
-            age = v
-                .trim_matches('"')
-                .parse::<u64>()
-                .ok()
-                .map(Duration::from_secs);
-        }
-    }
-    age
-}
-
 impl RemoteJwks {
     /// A source for `url`; nothing is fetched until keys are first asked for.
     pub fn new(url: &str, config: RemoteConfig) -> Result<Self, KeySourceError> {
-        let url = Url::parse(url).map_err(|e| KeySourceError::Config(format!("{url:?}: {e}")))?;
-        match url.scheme() {
-            "https" => {}
-            "http" if is_loopback(&url) => {}
-            s => {
-                return Err(KeySourceError::Config(format!(
-                    "JWK Set URL must be https (http only to loopback), not {s}://"
-                )))
-            }
-        }
-        let client = Client::builder()
-            .timeout(config.timeout)
-            .redirect(redirect::Policy::none())
-            .user_agent(concat!("joseguard/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| KeySourceError::Config(e.to_string()))?;
+        let fetcher = Fetcher::new(FetchPolicy {
+            timeout: config.timeout,
+            max_body_bytes: config.max_body_bytes,
+            max_redirects: 0,
+            https_except_loopback: true,
+        })
+        .map_err(|e| KeySourceError::Config(e.to_string()))?;
+        let url = fetcher
+            .url(url)
+            .map_err(|e| KeySourceError::Config(format!("JWK Set URL {e}")))?;
         Ok(RemoteJwks {
             url,
             config,
-            client,
+            fetcher,
             state: Mutex::new(State::default()),
             fetch_lock: tokio::sync::Mutex::new(()),
             fetches: AtomicU64::new(0),
@@ -283,42 +246,16 @@ impl RemoteJwks {
     }
 
     async fn fetch(&self) -> Result<(Arc<JwkSet>, Duration), KeySourceError> {
-        let fail = |e: reqwest::Error| {
-            KeySourceError::Fetch(if e.is_timeout() {
-                "timed out".into()
-            } else {
-                e.to_string()
-            })
-        };
-        let mut resp = self
-            .client
-            .get(self.url.clone())
-            .header(ACCEPT, "application/jwk-set+json, application/json")
-            .send()
+        let fetched = self
+            .fetcher
+            .get(&self.url, "application/jwk-set+json, application/json")
             .await
-            .map_err(fail)?;
-        if resp.status() != StatusCode::OK {
-            return Err(KeySourceError::Fetch(format!(
-                "HTTP {}",
-                resp.status().as_u16()
-            )));
-        }
-        let limit = self.config.max_body_bytes;
-        let too_large = || KeySourceError::Fetch(format!("body larger than {limit} bytes"));
-        if resp.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(too_large());
-        }
-        let ttl = max_age(resp.headers())
+            .map_err(|e| KeySourceError::Fetch(e.to_string()))?;
+        let ttl = fetched
+            .max_age
             .map(|a| a.clamp(self.config.min_max_age, self.config.max_max_age))
             .unwrap_or(self.config.default_max_age);
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(fail)? {
-            if body.len() + chunk.len() > limit {
-                return Err(too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
-        let set = JwkSet::from_json(&body).map_err(KeySourceError::Parse)?;
+        let set = JwkSet::from_json(&fetched.body).map_err(KeySourceError::Parse)?;
         Ok((Arc::new(set), ttl))
     }
 }
