@@ -6,6 +6,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use joseguard::Error;
+use joseguard_keys::x5c::X5cError;
 use joseguard_keys::KeySourceError;
 
 /// Who a decision was about, for the audit log: only from a verified token.
@@ -181,10 +182,24 @@ pub fn from_jose(e: Error) -> Rejection {
     Rejection::new(StatusCode::UNAUTHORIZED, code, e.to_string())
 }
 
-/// A key source failure: the token could not be judged, so 503 (fail closed).
+/// A key source failure: the token could not be judged, so 503 (fail closed). What failed (a
+/// URL, a server's answer) goes to the log, not into the answer.
 pub fn from_keys(e: KeySourceError) -> Rejection {
     match e {
         KeySourceError::Token(e) => from_jose(e),
-        other => Rejection::unavailable("keys_unavailable", other.to_string()),
+        other => {
+            tracing::warn!(error = %other, "keys unavailable");
+            Rejection::unavailable("keys_unavailable", "the issuer's keys cannot be had now")
+        }
+    }
+}
+
+/// An `x5c` chain refused: its stable code and fixed text (the details were logged where they
+/// arose); 503 only while revocation data cannot be had.
+pub fn from_x5c(e: X5cError) -> Rejection {
+    if e.is_transient() {
+        Rejection::unavailable(e.code(), e.to_string())
+    } else {
+        Rejection::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string())
     }
 }

@@ -117,13 +117,42 @@ pub struct Authorizer {
     /// When the replay store is unreachable: `refuse` (default, 503) or `allow`.
     #[serde(default = "default_refuse")]
     pub replay_store_unavailable: String,
-    /// Claims copied into what is signed: name -> template such as "${sub} (${acr})".
+    /// Claims copied into what is signed: name -> template such as "${sub} (${acr})", or
+    /// `"all"` (CZERTAINLY's `CLAIMS_TO_CONTEXT = true`) for every claim under `claims`.
     #[serde(default)]
-    pub claims_to_context: BTreeMap<String, String>,
+    pub claims_to_context: ClaimsToContext,
+    /// Accepted `typ` values (case-insensitive, `application/` optional; an absent typ is
+    /// accepted). Default `JWT` and RFC 9068 `at+jwt`.
+    #[serde(default = "default_authorizer_typ")]
+    pub typ: Vec<String>,
+    /// Tokens living longer than this (`exp` - `iat`) are refused.
+    pub max_token_lifetime: Option<String>,
     /// Where the context goes: `header` (protected header members, default) or `payload`
     /// (a signed attributes object next to the document).
     #[serde(default = "default_into")]
     pub context_into: String,
+}
+
+/// `claims_to_context`: templates by member name, or every claim.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ClaimsToContext {
+    /// `true` (every claim) or `false` (none), as CZERTAINLY writes it.
+    Flag(bool),
+    /// `"all"`.
+    Word(String),
+    /// `{ signer = "${sub} (${acr})" }`.
+    Templates(BTreeMap<String, String>),
+}
+
+impl Default for ClaimsToContext {
+    fn default() -> Self {
+        ClaimsToContext::Templates(BTreeMap::new())
+    }
+}
+
+fn default_authorizer_typ() -> Vec<String> {
+    vec!["JWT".into(), "at+jwt".into()]
 }
 
 fn default_skew() -> String {
@@ -280,6 +309,10 @@ pub struct Issuer {
     /// Private header names accepted in tokens.
     #[serde(default)]
     pub private_headers: Vec<String>,
+    /// Verify every token with the one key in `keys`, whatever its `kid` says (CZERTAINLY's
+    /// authorizer does not look at `kid`).
+    #[serde(default)]
+    pub ignore_kid: bool,
     /// Certificate chains in the `x5c` header, validated to trust anchors.
     pub x5c: Option<X5c>,
 }
@@ -305,6 +338,13 @@ pub struct X5c {
     /// Timeout for fetching a CRL.
     #[serde(default = "default_crl_timeout")]
     pub crl_timeout: String,
+    /// Redirects a CRL fetch may follow (default 0: none).
+    #[serde(default)]
+    pub crl_redirects: usize,
+    /// Accept any leaf that chains to an anchor, whatever its key (default false: the leaf's key
+    /// must be the issuer's configured key for the token's kid, or for `default` without one).
+    #[serde(default)]
+    pub trust_any_leaf: bool,
 }
 
 fn default_crl_timeout() -> String {

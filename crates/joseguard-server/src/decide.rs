@@ -6,8 +6,8 @@ use std::sync::Arc;
 use joseguard::jws::{self, dangerous, Header, Verified, Verifier};
 use serde_json::Value;
 
-use crate::answer::{from_jose, from_keys, Audit, Rejection};
-use crate::runtime::{normalize_media_type, Issuer, KidMap, Route};
+use crate::answer::{from_jose, from_keys, from_x5c, Audit, Rejection};
+use crate::runtime::{normalize_media_type, Issuer, Route};
 
 /// An accepted token.
 pub struct Accepted {
@@ -16,6 +16,10 @@ pub struct Accepted {
     pub payload: Vec<u8>,
     /// The claims (the payload as JSON when it is an object, else `null`).
     pub claims: Value,
+    /// The first second at which the token is no longer accepted for its `exp` (with the
+    /// route's leeway), from the one NumericDate parse of the validation: the verified-token
+    /// cache and the single-use store use this, never their own reading of `exp`.
+    pub valid_until: Option<i64>,
 }
 
 fn malformed(detail: impl Into<String>) -> Rejection {
@@ -100,14 +104,17 @@ impl VerifiedCache {
             .map(|(a, _)| a.clone())
     }
 
+    /// Until when an entry made at `now` may serve: the TTL, never past the token's validity.
+    fn until(&self, valid_until: Option<i64>, now: i64) -> i64 {
+        let until = now.saturating_add(self.ttl);
+        valid_until.map_or(until, |v| until.min(v))
+    }
+
     fn put(&self, key: [u8; 32], accepted: &Arc<Accepted>, now: i64) {
         if accepted.issuer.x5c.is_some() {
             return;
         }
-        let mut until = now.saturating_add(self.ttl);
-        if let Some(exp) = accepted.claims.get("exp").and_then(Value::as_i64) {
-            until = until.min(exp.saturating_add(accepted.issuer.leeway as i64));
-        }
+        let until = self.until(accepted.valid_until, now);
         let Ok(mut entries) = self.entries.lock() else {
             return;
         };
@@ -162,6 +169,7 @@ async fn verify_token(
     }
     let issuer = pick_issuer(route, &header, token)?;
     let verified = verify(route, &issuer, &header, token, detached).await?;
+    let mut valid_until = None;
     let claims = match serde_json::from_slice::<Value>(&verified.payload) {
         Ok(Value::Object(c)) if !route.check_claims => Value::Object(c),
         Ok(Value::Object(_)) => {
@@ -169,6 +177,7 @@ async fn verify_token(
                 .validation(route)
                 .validate(verified.protected_header(), &verified.payload, now)
                 .map_err(from_jose)?;
+            valid_until = c.valid_until(issuer.leeway_on(route));
             Value::Object(c.all)
         }
         _ if route.require_exp && route.check_claims => {
@@ -185,6 +194,7 @@ async fn verify_token(
         header: verified.protected_header().clone(),
         payload: verified.payload,
         claims,
+        valid_until,
     })
 }
 
@@ -263,20 +273,29 @@ async fn verify(
         }
     };
     // A chain in the header is used only when the issuer configures trust anchors for it; the
-    // leaf's key must then verify the token (and equal the configured key for the kid, if any).
+    // leaf's key must then verify the token, and be the key pinned for its kid (docs/gateway.md,
+    // "Which leaf may sign").
     if let Some(x5c) = &issuer.x5c {
         match header.get("x5c") {
             Some(chain) => {
-                let leaf = x5c.leaf_key(chain).await?;
-                let configured = kid.and_then(|k| issuer.by_kid.get(k));
-                if let Some(configured) = configured {
-                    let sha = joseguard::Sha2::Sha256;
-                    if configured.thumbprint(sha) != leaf.thumbprint(sha) {
-                        return Err(Rejection::new(
-                            axum::http::StatusCode::UNAUTHORIZED,
-                            "x5c_key_mismatch",
-                            "the x5c leaf's key is not the key configured for this kid",
-                        ));
+                let leaf = x5c.policy.leaf_key(chain).await.map_err(from_x5c)?;
+                match pinned_keys(issuer, kid).await? {
+                    Some(pins) => {
+                        let sha = joseguard::Sha2::Sha256;
+                        let print = leaf.thumbprint(sha);
+                        if !pins.iter().any(|k| k.thumbprint(sha) == print) {
+                            return Err(Rejection::new(
+                                axum::http::StatusCode::UNAUTHORIZED,
+                                "x5c_key_mismatch",
+                                "the x5c leaf's key is not the key configured for this kid",
+                            ));
+                        }
+                    }
+                    None if x5c.trust_any_leaf => {}
+                    None => {
+                        return Err(from_jose(joseguard::Error::KidUnknown {
+                            kid: kid.map(str::to_owned),
+                        }))
                     }
                 }
                 return run(&Verifier::new(policy(), leaf));
@@ -296,8 +315,7 @@ async fn verify(
         if route.crit.is_empty() {
             return run(&issuer.static_verifier);
         }
-        let keys = jws::Keys::Resolver(Arc::new(KidMap(issuer.by_kid.clone())));
-        return run(&Verifier::new(policy(), keys));
+        return run(&Verifier::new(policy(), issuer.static_keys.clone()));
     }
     let source = issuer.jwks.as_ref().expect("checked above");
     let set = source.keys_for(kid).await.map_err(from_keys)?;
@@ -305,4 +323,65 @@ async fn verify(
         return Err(malformed("the issuer's JWK Set has no usable key"));
     }
     run(&Verifier::new(policy(), set))
+}
+
+/// The keys an `x5c` leaf must match: the issuer's key for the token's kid (`default` without
+/// one), else the keys of its JWK Set with that kid; `None` when nothing is configured for it.
+async fn pinned_keys(
+    issuer: &Issuer,
+    kid: Option<&str>,
+) -> Result<Option<Vec<Arc<joseguard::Jwk>>>, Rejection> {
+    if let Some(key) = issuer.by_kid.get(kid.unwrap_or("default")) {
+        return Ok(Some(vec![key.clone()]));
+    }
+    let (Some(kid), Some(source)) = (kid, &issuer.jwks) else {
+        return Ok(None);
+    };
+    let set = source.keys_for(Some(kid)).await.map_err(from_keys)?;
+    let keys: Vec<_> = set.by_kid(kid).cloned().collect();
+    Ok((!keys.is_empty()).then_some(keys))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VerifiedCache;
+    use crate::replay::ReplayStore;
+    use joseguard::jws::Header;
+    use joseguard::jwt::{Claims, Validation};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// One NumericDate, one rounding: whatever the fraction, leeway and TTL, a cached entry
+        /// never serves a token the validation would refuse, and a single-use mark is still
+        /// there at every second the validation would accept the token.
+        #[test]
+        fn cache_and_single_use_agree_with_validation(
+            exp in 1_000_000_000i64..2_000_000_000,
+            millis in 0u32..1000,
+            leeway in 0u64..600,
+            ttl in 0u64..900,
+            cached_at in -700i64..700,
+            later in 0i64..1500,
+        ) {
+            let payload = format!(r#"{{"exp":{exp}.{millis:03}}}"#);
+            let validation = Validation::new().leeway(leeway);
+            let accepts = |t: i64| validation.validate(&Header::new(), payload.as_bytes(), t).is_ok();
+            let claims = Claims::from_json(payload.as_bytes()).unwrap();
+            let valid_until = claims.valid_until(leeway);
+            let now = exp + cached_at;
+            prop_assume!(accepts(now));
+            let t = now + later;
+            let cache = VerifiedCache::new(8, std::time::Duration::from_secs(ttl));
+            if t < cache.until(valid_until, now) {
+                prop_assert!(accepts(t), "served from the cache at {t} after the token expired");
+            }
+            let store = ReplayStore::new("memory").unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            prop_assert!(rt.block_on(store.first_use("k", valid_until.unwrap(), now)).unwrap());
+            if accepts(t) {
+                let first = rt.block_on(store.first_use("k", valid_until.unwrap(), t)).unwrap();
+                prop_assert!(!first, "the mark was gone at {t} while the token was still valid");
+            }
+        }
+    }
 }

@@ -39,7 +39,6 @@ pub mod runtime;
 mod signing;
 pub mod target;
 pub mod worker;
-mod x5c;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -129,7 +129,7 @@ impl Collector for Sources {
             }
             let count = issuer.by_kid.len() + remote.map_or(0, |s| s.keys);
             keys.push((label(), count as f64));
-            if let Some(s) = issuer.x5c.as_ref().map(|x| x.crl_stats()) {
+            if let Some(s) = issuer.x5c.as_ref().map(|x| x.policy.crl_stats()) {
                 crl_fetches.push((label(), s.fetches as f64));
                 crl_failures.push((label(), s.failures as f64));
                 if let Some(a) = s.oldest_age {

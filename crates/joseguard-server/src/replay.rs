@@ -1,5 +1,6 @@
-//! Single-use tokens: a `jti` store with an atomic "set if absent, expire at the token's exp plus
-//! skew". In memory for one instance; Redis (`SET key 1 NX EX ttl`) when several share the load.
+//! Single-use tokens: a `jti` store with an atomic "set if absent, expire when the token would no
+//! longer be accepted". In memory for one instance; Redis (a Lua script: set this request's mark
+//! if absent) when several share the load.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -77,48 +78,98 @@ impl ReplayStore {
             }
             ReplayStore::Redis { client, conn } => {
                 let ttl = (expires_at - now).max(1);
-                let attempt = async {
-                    let mut guard = conn.lock().await;
-                    // A kept connection may have died with a restarted Redis: one retry on a
-                    // fresh connection before calling the store down.
-                    for _ in 0..2 {
-                        let reused = guard.is_some();
-                        if guard.is_none() {
-                            let fresh = client
-                                .get_multiplexed_async_connection()
-                                .await
-                                .map_err(|e| StoreDown(e.to_string()))?;
-                            *guard = Some(fresh);
+                // A value unique to this request: a retry after a lost answer recognises its own
+                // mark, and a request answered 503 can take back exactly its own mark.
+                let mark = joseguard::jwt::random_jti().map_err(|e| StoreDown(e.to_string()))?;
+                let mut last = StoreDown("redis unreachable".into());
+                // A kept connection may have died with a restarted Redis: one more attempt on a
+                // fresh connection before calling the store down.
+                for _ in 0..2 {
+                    let mut c = match connection(client, conn).await {
+                        Ok(c) => c,
+                        Err(e) => {
+                            last = e;
+                            continue;
                         }
-                        let c = guard.as_mut().expect("connected above");
-                        let set: redis::RedisResult<Option<String>> = redis::cmd("SET")
-                            .arg(key)
-                            .arg(1)
-                            .arg("NX")
-                            .arg("EX")
-                            .arg(ttl)
-                            .query_async(c)
-                            .await;
-                        match set {
-                            Ok(v) => return Ok(v.is_some()),
-                            Err(e) => {
-                                *guard = None;
-                                if !reused {
-                                    return Err(StoreDown(e.to_string()));
-                                }
-                            }
+                    };
+                    let cmd = eval(MARK_IF_ABSENT, key, &mark, ttl);
+                    let claim = cmd.query_async::<i64>(&mut c);
+                    match tokio::time::timeout(REDIS_TIMEOUT, claim).await {
+                        Ok(Ok(first)) => return Ok(first == 1),
+                        Ok(Err(e)) => {
+                            *conn.lock().await = None;
+                            take_back(c, key, &mark, ttl);
+                            last = StoreDown(e.to_string());
                         }
-                    }
-                    Err(StoreDown("redis connection lost".into()))
-                };
-                match tokio::time::timeout(REDIS_TIMEOUT, attempt).await {
-                    Ok(r) => r,
-                    Err(_) => {
-                        *conn.lock().await = None;
-                        Err(StoreDown("redis timed out".into()))
+                        Err(_) => {
+                            *conn.lock().await = None;
+                            take_back(c, key, &mark, ttl);
+                            return Err(StoreDown("redis timed out".into()));
+                        }
                     }
                 }
+                Err(last)
             }
         }
     }
+}
+
+/// Sets the key to this request's mark when it is absent (returns 1), or finds this request's
+/// own mark from an attempt whose answer was lost (1), or another's (0: a replay).
+const MARK_IF_ABSENT: &str = r"local v = redis.call('GET', KEYS[1])
+if v == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+if v == ARGV[1] then return 1 end
+return 0";
+
+/// Deletes the key only if it still holds this request's mark.
+const TAKE_BACK: &str = r"if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0";
+
+/// `EVAL script 1 key mark ttl` (scripts run atomically in Redis).
+fn eval(script: &str, key: &str, mark: &str, ttl: i64) -> redis::Cmd {
+    let mut cmd = redis::cmd("EVAL");
+    cmd.arg(script).arg(1).arg(key).arg(mark).arg(ttl);
+    cmd
+}
+
+/// The shared connection, opened (within the timeout) when there is none.
+async fn connection(
+    client: &redis::Client,
+    conn: &tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
+) -> Result<redis::aio::MultiplexedConnection, StoreDown> {
+    let mut guard = conn.lock().await;
+    if let Some(c) = guard.as_ref() {
+        return Ok(c.clone());
+    }
+    let fresh = tokio::time::timeout(REDIS_TIMEOUT, client.get_multiplexed_async_connection())
+        .await
+        .map_err(|_| StoreDown("redis timed out".into()))?
+        .map_err(|e| StoreDown(e.to_string()))?;
+    *guard = Some(fresh.clone());
+    Ok(fresh)
+}
+
+/// A request that found Redis slow or failing is answered 503 and must not have spent its token:
+/// the mark it asked for may still be set when Redis answers again (a frozen Redis runs the
+/// buffered command later). So the take-back goes on the same connection, queued after that
+/// command, and waits as long as the mark could live.
+fn take_back(mut c: redis::aio::MultiplexedConnection, key: &str, mark: &str, ttl: i64) {
+    let (key, mark) = (key.to_owned(), mark.to_owned());
+    tokio::spawn(async move {
+        let cmd = eval(TAKE_BACK, &key, &mark, ttl);
+        let undo = cmd.query_async::<i64>(&mut c);
+        match tokio::time::timeout(Duration::from_secs(ttl.max(1) as u64), undo).await {
+            Ok(Ok(n)) => tracing::info!(
+                removed = n,
+                "single-use mark of a refused request taken back"
+            ),
+            Ok(Err(e)) => tracing::warn!(error = %e, "single-use mark could not be taken back"),
+            Err(_) => tracing::warn!("single-use mark take-back timed out (the mark has expired)"),
+        }
+    });
 }

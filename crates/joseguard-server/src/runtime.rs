@@ -11,7 +11,7 @@ use base64::Engine;
 use joseguard::jws::{Header, KeyResolver, Keys, Verifier, VerifyPolicy};
 use joseguard::jwt::Validation;
 use joseguard::{Jwk, JwsAlgorithm};
-use joseguard_keys::{JwksSource, LocalJwks, RemoteConfig, RemoteJwks};
+use joseguard_keys::{x5c, JwksSource, LocalJwks, RemoteConfig, RemoteJwks};
 
 use crate::config::{self, duration, err, socket, ClaimHeader, ConfigError, KeyEntry};
 use crate::rules::Rule;
@@ -47,12 +47,24 @@ pub struct Issuer {
     pub leeway: u64,
     /// Keys by `kid` (with `default` for tokens without one), verified without I/O.
     pub by_kid: Arc<HashMap<String, Arc<Jwk>>>,
-    /// A verifier over `by_kid`, built once.
+    /// `by_kid` as the verifier sees it: by kid, or the one key whatever the kid
+    /// (`ignore_kid`).
+    pub static_keys: Keys,
+    /// A verifier over `static_keys`, built once.
     pub static_verifier: Verifier,
     /// A JWK Set file or URL, consulted for `kid`s not in `by_kid`.
     pub jwks: Option<JwksSource>,
     /// Certificate chains in `x5c`, when configured.
-    pub x5c: Option<crate::x5c::X5cPolicy>,
+    pub x5c: Option<IssuerX5c>,
+}
+
+/// An issuer's `x5c` settings: the chain policy, and how the leaf relates to configured keys.
+pub struct IssuerX5c {
+    pub policy: x5c::X5cPolicy,
+    /// Tokens without `x5c` are refused.
+    pub require: bool,
+    /// Any leaf that chains to an anchor may sign, whatever its key and the token's kid.
+    pub trust_any_leaf: bool,
 }
 
 /// The forward-auth endpoint: its path and where the original request is described.
@@ -117,6 +129,8 @@ pub struct Route {
     pub audiences: Option<Vec<String>>,
     /// Clock skew instead of the issuers' own leeway.
     pub leeway: Option<u64>,
+    /// Tokens may live (`exp` - `iat`) at most this many seconds.
+    pub max_lifetime: Option<u64>,
     /// Validate the payload as JWT claims (`exp`, `iss`, `aud`, ...). False for a validation
     /// worker that checks signed documents rather than tokens.
     pub check_claims: bool,
@@ -149,6 +163,7 @@ impl Route {
             forward_token: false,
             audiences: None,
             leeway: None,
+            max_lifetime: None,
             check_claims: true,
             cache: None,
         }
@@ -321,6 +336,17 @@ impl Runtime {
                 return Err(err(&key, "duplicate issuer name"));
             }
             issuers.push(Arc::new(build_issuer(&key, raw, base).await?));
+        }
+        for issuer in &issuers {
+            if let Some(x) = &issuer.x5c {
+                let o = x.policy.options();
+                if o.check_revocation && o.crl_timeout >= settings.request_timeout {
+                    return Err(err(
+                        &format!("issuer ({}).x5c.crl_timeout", issuer.name),
+                        "must be shorter than server.request_timeout, so that an unreachable CRL is answered 503, not 504",
+                    ));
+                }
+            }
         }
         let mut routes = Vec::new();
         for (i, raw) in file.routes.iter().enumerate() {
@@ -517,22 +543,38 @@ async fn build_issuer(key: &str, raw: &config::Issuer, base: &Path) -> Result<Is
                     "list at least one PEM file of trusted certificates",
                 ));
             }
+            if !x.trust_any_leaf
+                && raw.keys.is_empty()
+                && raw.jwks_file.is_none()
+                && raw.jwks_url.is_none()
+            {
+                return Err(err(
+                    &format!("{key}.x5c"),
+                    "x5c leaves are pinned to the issuer's keys by kid: add [issuer.keys] (or a JWK Set), or set trust_any_leaf = true to accept any leaf that chains to an anchor",
+                ));
+            }
             let mut ders = Vec::new();
             for f in &x.trust_anchors {
                 let path = resolve_path(base, f);
                 let bytes = std::fs::read(&path)
                     .map_err(|e| err(&k, format!("{}: {e}", path.display())))?;
-                ders.extend(crate::x5c::load_pem_certs(&k, &bytes)?);
+                ders.extend(
+                    x5c::load_pem_certs(&bytes)
+                        .map_err(|e| err(&k, format!("{}: {e}", path.display())))?,
+                );
             }
-            Some(crate::x5c::X5cPolicy::new(
-                &k,
-                ders,
-                x.check_certificate_validity,
-                x.check_certificate_revocation,
-                x.revocation_fail_open,
-                x.require,
-                duration(&format!("{key}.x5c.crl_timeout"), &x.crl_timeout)?,
-            )?)
+            let options = x5c::X5cOptions {
+                check_validity: x.check_certificate_validity,
+                check_revocation: x.check_certificate_revocation,
+                revocation_fail_open: x.revocation_fail_open,
+                crl_timeout: positive(&format!("{key}.x5c.crl_timeout"), &x.crl_timeout)?,
+                crl_redirects: x.crl_redirects,
+            };
+            Some(IssuerX5c {
+                policy: x5c::X5cPolicy::new(&ders, options).map_err(|e| err(&k, e))?,
+                require: x.require,
+                trust_any_leaf: x.trust_any_leaf,
+            })
         }
     };
     if by_kid.is_empty() && jwks.is_none() && x5c.is_none() {
@@ -541,11 +583,18 @@ async fn build_issuer(key: &str, raw: &config::Issuer, base: &Path) -> Result<Is
             "no keys: add [issuer.keys] entries, jwks_file, jwks_url or [issuer.x5c]",
         ));
     }
+    if raw.ignore_kid && (by_kid.len() != 1 || jwks.is_some() || x5c.is_some()) {
+        return Err(err(
+            &format!("{key}.ignore_kid"),
+            "needs exactly one key in [issuer.keys], and no JWK Set or x5c",
+        ));
+    }
     let by_kid = Arc::new(by_kid);
-    let static_verifier = Verifier::new(
-        policy.clone(),
-        Keys::Resolver(Arc::new(KidMap(by_kid.clone()))),
-    );
+    let static_keys = match by_kid.values().next() {
+        Some(only) if raw.ignore_kid => Keys::Single(only.clone()),
+        _ => Keys::Resolver(Arc::new(KidMap(by_kid.clone()))),
+    };
+    let static_verifier = Verifier::new(policy.clone(), static_keys.clone());
     Ok(Issuer {
         name: raw.name.clone(),
         iss: raw.iss.clone(),
@@ -553,6 +602,7 @@ async fn build_issuer(key: &str, raw: &config::Issuer, base: &Path) -> Result<Is
         audiences: raw.audiences.clone(),
         leeway: duration(&format!("{key}.leeway"), &raw.leeway)?.as_secs(),
         by_kid,
+        static_keys,
         static_verifier,
         jwks,
         x5c,
@@ -688,6 +738,7 @@ fn build_route(
         forward_token: raw.forward_token,
         audiences: None,
         leeway: None,
+        max_lifetime: None,
         check_claims: true,
         cache: None,
     })
@@ -720,9 +771,14 @@ pub fn normalize_media_type(t: &str) -> String {
 }
 
 impl Issuer {
+    /// The leeway on `route`: the route's own (a worker's clock skew), else the issuer's.
+    pub fn leeway_on(&self, route: &Route) -> u64 {
+        route.leeway.unwrap_or(self.leeway)
+    }
+
     /// The claim validation for a route.
     pub fn validation(&self, route: &Route) -> Validation {
-        let mut v = Validation::new().leeway(route.leeway.unwrap_or(self.leeway));
+        let mut v = Validation::new().leeway(self.leeway_on(route));
         if let Some(iss) = &self.iss {
             v = v.issuer(iss);
         }
@@ -731,6 +787,9 @@ impl Issuer {
         }
         if !route.require_exp {
             v = v.dangerous_allow_missing_exp();
+        }
+        if let Some(max) = route.max_lifetime {
+            v = v.max_lifetime(max);
         }
         v
     }

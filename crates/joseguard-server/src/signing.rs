@@ -245,12 +245,11 @@ async fn authorize(
             "joseguard:jti:{}",
             b64::encode(Sha2::Sha256.digest(format!("{iss}\0{jti}").as_bytes()))
         );
-        let exp = accepted
-            .claims
-            .get("exp")
-            .and_then(Value::as_i64)
-            .unwrap_or(now);
-        let until = exp.saturating_add(auth.skew as i64);
+        // Remembered as long as the authorizer would accept the token: its validity as the
+        // validation computed it (exp with the clock skew).
+        let until = accepted
+            .valid_until
+            .unwrap_or_else(|| now.saturating_add(auth.skew as i64));
         let first_use = match app.replay_store(&single.store) {
             Ok(store) => store.first_use(&key, until, now).await,
             Err(down) => Err(down),

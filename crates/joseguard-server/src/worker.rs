@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::config::{self, duration, err, ConfigError};
 use crate::rules::Rule;
-use crate::runtime::{named_issuers, resolve_path, Issuer, KidMap, Route};
+use crate::runtime::{named_issuers, normalize_media_type, resolve_path, Issuer, KidMap, Route};
 
 /// A worker.
 pub struct Worker {
@@ -105,6 +105,8 @@ pub struct Template(Vec<Part>);
 enum Part {
     Text(String),
     Claim(String),
+    /// Every claim, as one object.
+    AllClaims,
 }
 
 impl Template {
@@ -136,8 +138,10 @@ impl Template {
     /// (an `amr` array stays an array) and gives `None` when it is absent; otherwise the parts
     /// are joined as text, absent claims as empty text.
     pub fn render(&self, claims: &Value) -> Option<Value> {
-        if let [Part::Claim(name)] = self.0.as_slice() {
-            return crate::rules::lookup(claims, name).cloned();
+        match self.0.as_slice() {
+            [Part::Claim(name)] => return crate::rules::lookup(claims, name).cloned(),
+            [Part::AllClaims] => return Some(claims.clone()),
+            _ => {}
         }
         let mut out = String::new();
         for part in &self.0 {
@@ -155,10 +159,16 @@ impl Template {
                     Some(other) => out.push_str(&other.to_string()),
                     None => {}
                 },
+                Part::AllClaims => out.push_str(&claims.to_string()),
             }
         }
         Some(Value::String(out))
     }
+}
+
+/// `claims_to_context = "all"`: every claim, as the object `claims`.
+fn all_claims() -> (String, Template) {
+    ("claims".to_owned(), Template(vec![Part::AllClaims]))
 }
 
 /// Whether a context member may not take `name` in a protected header: every JWS and JWE header
@@ -430,6 +440,7 @@ fn worker_issuer(worker: &Worker) -> Result<Issuer, ConfigError> {
     Ok(Issuer {
         name: worker.name.clone(),
         iss: None,
+        static_keys: Keys::Resolver(Arc::new(KidMap(by_kid.clone()))),
         static_verifier: Verifier::new(
             policy.clone(),
             Keys::Resolver(Arc::new(KidMap(by_kid.clone()))),
@@ -459,6 +470,12 @@ fn build_authorizer(
     let skew = duration(&format!("{key}.clock_skew"), &raw.clock_skew)?.as_secs();
     let mut route = Route::internal(format!("/workers/{}", worker.name), servers);
     route.leeway = Some(skew);
+    route.typ = raw.typ.iter().map(|t| normalize_media_type(t)).collect();
+    route.max_lifetime = raw
+        .max_token_lifetime
+        .as_deref()
+        .map(|t| duration(&format!("{key}.max_token_lifetime"), t).map(|d| d.as_secs()))
+        .transpose()?;
     if !raw.audiences.is_empty() {
         route.audiences = Some(raw.audiences.clone());
     }
@@ -527,15 +544,28 @@ fn build_authorizer(
         ));
     }
     let mut context = Vec::new();
-    for (name, text) in &raw.claims_to_context {
-        let ckey = format!("{key}.claims_to_context.{name}");
-        if !context_in_payload && reserved_header(name) {
+    match &raw.claims_to_context {
+        config::ClaimsToContext::Flag(false) => {}
+        config::ClaimsToContext::Flag(true) => context.push(all_claims()),
+        config::ClaimsToContext::Word(w) if w == "all" => context.push(all_claims()),
+        config::ClaimsToContext::Word(w) => {
             return Err(err(
-                &ckey,
-                "a registered JOSE header name; pick another member name",
-            ));
+                &format!("{key}.claims_to_context"),
+                format!("{w:?}: use \"all\", true, or a table of templates"),
+            ))
         }
-        context.push((name.clone(), Template::parse(&ckey, text)?));
+        config::ClaimsToContext::Templates(templates) => {
+            for (name, text) in templates {
+                let ckey = format!("{key}.claims_to_context.{name}");
+                if !context_in_payload && reserved_header(name) {
+                    return Err(err(
+                        &ckey,
+                        "a registered JOSE header name; pick another member name",
+                    ));
+                }
+                context.push((name.clone(), Template::parse(&ckey, text)?));
+            }
+        }
     }
     Ok(Authorizer {
         route,

@@ -1105,6 +1105,24 @@ async fn verified_token_cache_never_outlives_exp_or_a_reload() {
     assert_eq!(status("/admin", short.clone()).await, 403);
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(status("/api", short).await, 401, "cached, but expired");
+    // A fractional exp (RFC 7519 §2) is read once, as the validation reads it: the entry ends
+    // when the token does, not a TTL later.
+    let now = jwt::now();
+    let fractional = JwsBuilder::new(
+        json!({"iss": "https://op.example", "aud": "api", "exp": (now + 1) as f64 + 0.5})
+            .to_string()
+            .as_bytes(),
+    )
+    .signer(&k1, JwsAlgorithm::ES256, Header::new().with("typ", "JWT"))
+    .unwrap()
+    .compact()
+    .unwrap();
+    assert_eq!(status("/api", fractional.clone()).await, 200);
+    assert_eq!(status("/api", fractional.clone()).await, 200);
+    while jwt::now() < now + 1 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(status("/api", fractional).await, 401, "cached, but expired");
 
     let long = token(&k1, JwsAlgorithm::ES256, |b| b);
     assert_eq!(status("/api", long.clone()).await, 200);

@@ -527,17 +527,21 @@ async fn workers_sign_refuse_and_validate() {
 /// CZERTAINLY's sample authorizer properties, translated (docs/signing.md has the table):
 ///
 /// ```properties
+/// AUTHTYPE=com.czertainly.signserver.module.extendedjws.ExtendedJwsAuthorizer
 /// SERVER.1.ISSUER=https://idp-one.example
 /// SERVER.1.PUBLICKEY=<base64 SPKI, RSA>
+/// SERVER.1.KEYALGORITHM=RSA
+/// SERVER.1.DESCRIPTION=first identity provider
 /// SERVER.2.ISSUER=https://idp-two.example
-/// SERVER.2.PUBLICKEY=<base64 SPKI, ECDSA>
+/// SERVER.2.PUBLICKEY=<base64 SPKI, EC>
+/// SERVER.2.KEYALGORITHM=ECDSA
 /// JWS.1.CLAIM.NAME=amr
 /// JWS.1.CLAIM.VALUE=mfa
 /// JWS.2.CLAIM.NAME=acr
 /// JWS.2.CLAIM.VALUE=substantial
-/// AUDIENCES=signing-service
+/// ACCEPTED_AUDIENCES=signing-service
 /// MAX_ALLOWED_CLOCK_SCEW=60
-/// CLAIMS_TO_CONTEXT=sub,acr
+/// CLAIMS_TO_CONTEXT=true
 /// ```
 #[tokio::test]
 async fn czertainly_sample_translated() {
@@ -557,16 +561,19 @@ async fn czertainly_sample_translated() {
 listen = "127.0.0.1:0"
 watch_interval = "0s"
 
+# SERVER.1.DESCRIPTION=first identity provider
 [[issuer]]
 name = "server-1"
 iss = "https://idp-one.example"
-algorithms = ["RS256"]
+algorithms = ["RS256"]            # SERVER.1.KEYALGORITHM=RSA
+ignore_kid = true
 keys = {{ default = {{ spki = "{one}" }} }}
 
 [[issuer]]
 name = "server-2"
 iss = "https://idp-two.example"
-algorithms = ["ES256"]
+algorithms = ["ES256"]            # SERVER.2.KEYALGORITHM=ECDSA
+ignore_kid = true
 keys = {{ default = {{ spki = "{two}" }} }}
 
 [[worker]]
@@ -582,7 +589,7 @@ rules = {{ all = [
   {{ claim = "amr", equals = "mfa" }},
   {{ claim = "acr", equals = "substantial" }},
 ] }}
-claims_to_context = {{ sub = "${{sub}}", acr = "${{acr}}" }}
+claims_to_context = true
 "#,
         one = one.spki(),
         two = two.spki(),
@@ -594,11 +601,29 @@ claims_to_context = {{ sub = "${{sub}}", acr = "${{acr}}" }}
         let resp = sign(&gw, "qes", Some(&server.token(ok)), data.clone()).await;
         assert_eq!(resp.status(), 200, "{}", server.iss);
         let answer: Value = resp.json().await.unwrap();
+        let context = &answer["context"]["claims"];
         assert_eq!(
-            answer["context"],
-            json!({"sub": "alice", "acr": "substantial"})
+            (&context["sub"], &context["acr"]),
+            (&json!("alice"), &json!("substantial"))
         );
+        assert_eq!(context["iss"], server.iss);
     }
+    // The key is the issuer's, whatever kid the token names (as CZERTAINLY).
+    let t = joseguard::jws::JwsBuilder::new(
+        json!({"iss": one.iss, "aud": "signing-service", "sub": "alice", "acr": "substantial",
+               "amr": ["mfa"], "exp": jwt::now() + 60})
+        .to_string()
+        .as_bytes(),
+    )
+    .signer(
+        &one.key,
+        one.alg,
+        Header::new().with("typ", "JWT").with("kid", "rp-sign"),
+    )
+    .unwrap()
+    .compact()
+    .unwrap();
+    assert_eq!(sign(&gw, "qes", Some(&t), data.clone()).await.status(), 200);
     let now = jwt::now();
     for (token, status, code) in [
         (
@@ -817,4 +842,253 @@ async fn worker_config_errors_name_the_key() {
         assert!(e.0.contains(expect), "{body}: {e}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A token with exactly these claims, signed by the authorization server, with `typ`.
+fn raw_token(authz: &As, claims: Value, typ: &str) -> String {
+    joseguard::jws::JwsBuilder::new(claims.to_string().as_bytes())
+        .signer(&authz.key, authz.alg, Header::new().with("typ", typ))
+        .unwrap()
+        .compact()
+        .unwrap()
+}
+
+/// The authorizer's `typ` allowlist (RFC 9068 `at+jwt` by default), maximum token lifetime,
+/// `ignore_kid` on an issuer (CZERTAINLY does not read kid), and `claims_to_context = "all"`.
+#[tokio::test]
+async fn authorizer_typ_lifetime_kid_and_all_claims() {
+    let authz = As::new(
+        KeySpec::Ec(EcCurve::P256),
+        JwsAlgorithm::ES256,
+        "https://as.example",
+    );
+    let config = format!(
+        r#"
+[server]
+listen = "127.0.0.1:0"
+watch_interval = "0s"
+
+[[issuer]]
+name = "as"
+iss = "https://as.example"
+algorithms = ["ES256"]
+ignore_kid = true
+keys = {{ signing = {{ spki = "{spki}" }} }}
+
+[[worker]]
+name = "default-typ"
+kind = "signing"
+key_file = "a.jwk"
+generate = "EC:P-256"
+[worker.authorizer]
+servers = ["as"]
+audiences = ["signer"]
+max_token_lifetime = "10m"
+claims_to_context = "all"
+
+[[worker]]
+name = "at-only"
+kind = "signing"
+key_file = "b.jwk"
+generate = "EC:P-256"
+[worker.authorizer]
+servers = ["as"]
+audiences = ["signer"]
+typ = ["at+jwt"]
+claims_to_context = true
+
+[[worker]]
+name = "check"
+kind = "validation"
+trust = ["default-typ"]
+"#,
+        spki = authz.spki()
+    );
+    let gw = Gw::start("authorizer-extras", &config, &[]).await;
+    let data = json!({ "data": b64(b"doc") });
+    let now = jwt::now();
+    let claims = |iat: i64, exp: i64| {
+        json!({"iss": "https://as.example", "aud": "signer", "sub": "alice", "acr": "high",
+               "iat": iat, "exp": exp})
+    };
+    let good = claims(now, now + 300);
+    // kid is not consulted with ignore_kid: any kid, or none, verifies with the one key.
+    for (worker, typ, kid, want) in [
+        ("default-typ", "JWT", None, (200, "")),
+        ("default-typ", "at+jwt", Some("rp-sign"), (200, "")),
+        (
+            "default-typ",
+            "application/AT+JWT",
+            Some("whatever"),
+            (200, ""),
+        ),
+        ("default-typ", "JOSE", None, (401, "typ_not_allowed")),
+        ("at-only", "at+jwt", None, (200, "")),
+        ("at-only", "JWT", None, (401, "typ_not_allowed")),
+    ] {
+        let mut header = Header::new().with("typ", typ);
+        if let Some(k) = kid {
+            header.insert("kid", k);
+        }
+        let t = joseguard::jws::JwsBuilder::new(good.to_string().as_bytes())
+            .signer(&authz.key, authz.alg, header)
+            .unwrap()
+            .compact()
+            .unwrap();
+        let resp = sign(&gw, worker, Some(&t), data.clone()).await;
+        let got = if resp.status() == 200 {
+            (200, String::new())
+        } else {
+            let (s, c) = code_of(resp).await;
+            (s.as_u16(), c)
+        };
+        assert_eq!((got.0, got.1.as_str()), want, "{worker} {typ} {kid:?}");
+    }
+    // A token living an hour is refused where ten minutes is the most.
+    let long = raw_token(&authz, claims(now, now + 3600), "JWT");
+    let resp = sign(&gw, "default-typ", Some(&long), data.clone()).await;
+    assert_eq!(
+        code_of(resp).await,
+        (StatusCode::UNAUTHORIZED, "token_time_invalid".into())
+    );
+    // Every claim goes into the signature under `claims`; the validation worker accepts it.
+    let t = raw_token(&authz, good.clone(), "JWT");
+    let answer: Value = sign(&gw, "default-typ", Some(&t), data.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["context"]["claims"]["sub"], "alice");
+    assert_eq!(answer["context"]["claims"]["acr"], "high");
+    let jws = answer["jws"].as_str().unwrap().to_owned();
+    let header = joseguard::jws::peek_header(jws.as_bytes()).unwrap();
+    assert_eq!(header.get("claims").unwrap()["aud"], "signer");
+    let verdict: Value = client()
+        .post(gw.url("/workers/check/verify"))
+        .body(jws)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verdict["valid"], true, "{verdict}");
+    let t = raw_token(&authz, good, "at+jwt");
+    let answer: Value = sign(&gw, "at-only", Some(&t), data)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["context"]["claims"]["iss"], "https://as.example");
+}
+
+/// A fractional `exp` is read as the validation reads it: the single-use mark lives until the
+/// token stops being accepted, not `clock_skew` after now.
+#[tokio::test]
+async fn fractional_exp_keeps_single_use_tokens_spent() {
+    let authz = As::new(
+        KeySpec::Ec(EcCurve::P256),
+        JwsAlgorithm::ES256,
+        "https://as.example",
+    );
+    let workers = r#"
+[[worker]]
+name = "once"
+kind = "signing"
+key_file = "once.jwk"
+generate = "EC:P-256"
+[worker.authorizer]
+servers = ["as"]
+audiences = ["signer"]
+clock_skew = "1s"
+single_use = true
+"#;
+    let gw = Gw::start("fractional-replay", &config(&authz, workers), &[]).await;
+    let data = json!({ "data": b64(b"doc") });
+    let now = jwt::now();
+    let t = raw_token(
+        &authz,
+        json!({"iss": "https://as.example", "aud": "signer", "jti": "j-1",
+               "exp": (now + 4) as f64 + 0.5}),
+        "JWT",
+    );
+    assert_eq!(
+        sign(&gw, "once", Some(&t), data.clone()).await.status(),
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let resp = sign(&gw, "once", Some(&t), data).await;
+    assert_eq!(
+        code_of(resp).await,
+        (StatusCode::CONFLICT, "token_replayed".into())
+    );
+}
+
+/// A request answered 503 because Redis did not answer must not spend its token: Redis frozen
+/// (SIGSTOP) runs the buffered command when it resumes, and the gateway takes its mark back.
+#[tokio::test]
+async fn frozen_redis_does_not_spend_the_token() {
+    let redis = Redis::start();
+    let pid = redis.child.as_ref().unwrap().id().to_string();
+    let signal = |sig: &str| {
+        assert!(std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap()
+            .success());
+    };
+    let authz = As::new(
+        KeySpec::Ec(EcCurve::P256),
+        JwsAlgorithm::ES256,
+        "https://as.example",
+    );
+    let workers = format!(
+        r#"
+[[worker]]
+name = "strict"
+kind = "signing"
+key_file = "strict.jwk"
+generate = "EC:P-256"
+[worker.authorizer]
+servers = ["as"]
+audiences = ["signer"]
+single_use = true
+replay_store = "redis://127.0.0.1:{}/"
+"#,
+        redis.port
+    );
+    let gw = Gw::start("redis-frozen", &config(&authz, &workers), &[]).await;
+    let data = json!({ "data": b64(b"doc") });
+    // Connect first, so that the frozen server holds an open connection.
+    assert_eq!(
+        sign(&gw, "strict", Some(&authz.token(|b| b)), data.clone())
+            .await
+            .status(),
+        200
+    );
+    let token = authz.token(|b| b);
+    signal("-STOP");
+    let resp = sign(&gw, "strict", Some(&token), data.clone()).await;
+    signal("-CONT");
+    assert_eq!(
+        code_of(resp).await,
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "replay_store_unavailable".into()
+        )
+    );
+    // Redis runs the buffered command, then the take-back queued behind it.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        sign(&gw, "strict", Some(&token), data.clone())
+            .await
+            .status(),
+        200,
+        "the 503 did not spend the token"
+    );
+    let resp = sign(&gw, "strict", Some(&token), data).await;
+    assert_eq!(
+        code_of(resp).await,
+        (StatusCode::CONFLICT, "token_replayed".into())
+    );
 }

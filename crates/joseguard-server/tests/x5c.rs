@@ -4,112 +4,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use base64::Engine;
-use joseguard::jws::{Header, JwsBuilder};
 use joseguard::jwt;
 use joseguard::{Jwk, JwsAlgorithm};
-use rcgen::{
-    BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
-    DistinguishedName, DnType, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
-    RevokedCertParams, SerialNumber, PKCS_ECDSA_P256_SHA256,
-};
-use serde_json::{json, Value};
-use time::OffsetDateTime;
+use serde_json::Value;
 
-fn ca_params(name: &str) -> CertificateParams {
-    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, name);
-    p.distinguished_name = dn;
-    p
-}
-
-struct Ca {
-    issuer: Issuer<'static, KeyPair>,
-    pem: String,
-}
-
-fn ca(name: &str) -> Ca {
-    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
-    let params = ca_params(name);
-    let cert = params.self_signed(&key).unwrap();
-    Ca {
-        issuer: Issuer::new(params, key),
-        pem: cert.pem(),
-    }
-}
-
-/// A leaf signed by `ca` (or self-signed when `ca` is None): (signing JWK, DER).
-fn leaf(ca: Option<&Ca>, serial: u64, days: (i64, i64), crl_url: &str) -> (Jwk, Vec<u8>) {
-    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
-    let mut p = CertificateParams::new(vec!["signer.example".to_owned()]).unwrap();
-    p.serial_number = Some(SerialNumber::from(serial));
-    let now = OffsetDateTime::now_utc();
-    p.not_before = now + time::Duration::days(days.0);
-    p.not_after = now + time::Duration::days(days.1);
-    p.crl_distribution_points = vec![CrlDistributionPoint {
-        uris: vec![crl_url.to_owned()],
-    }];
-    let cert = match ca {
-        Some(ca) => p.signed_by(&key, &ca.issuer).unwrap(),
-        None => p.self_signed(&key).unwrap(),
-    };
-    (
-        Jwk::from_pem(&key.serialize_pem()).unwrap(),
-        cert.der().to_vec(),
-    )
-}
-
-fn crl(ca: &Ca, revoked: &[u64]) -> Vec<u8> {
-    let now = OffsetDateTime::now_utc();
-    CertificateRevocationListParams {
-        this_update: now - time::Duration::hours(1),
-        next_update: now + time::Duration::days(1),
-        crl_number: SerialNumber::from(1u64),
-        issuing_distribution_point: None,
-        revoked_certs: revoked
-            .iter()
-            .map(|s| RevokedCertParams {
-                serial_number: SerialNumber::from(*s),
-                revocation_time: now - time::Duration::minutes(5),
-                reason_code: None,
-                invalidity_date: None,
-            })
-            .collect(),
-        key_identifier_method: KeyIdMethod::Sha256,
-    }
-    .signed_by(&ca.issuer)
-    .unwrap()
-    .der()
-    .to_vec()
-}
-
-fn token(signer: &Jwk, chain: &[&[u8]], kid: Option<&str>) -> String {
-    let x5c: Vec<String> = chain
-        .iter()
-        .map(|d| base64::engine::general_purpose::STANDARD.encode(d))
-        .collect();
-    let mut h = Header::new().with("typ", "JWT").with("x5c", x5c);
-    if let Some(k) = kid {
-        h.insert("kid", k);
-    }
-    let now = jwt::now();
-    JwsBuilder::new(
-        json!({"sub": "signer", "exp": now + 300})
-            .to_string()
-            .as_bytes(),
-    )
-    .signer(signer, JwsAlgorithm::ES256, h)
-    .unwrap()
-    .compact()
-    .unwrap()
-}
+mod common;
+use common::pki::{ca, crl, leaf, token};
 
 #[tokio::test]
 async fn chains_validity_and_revocation() {
@@ -155,7 +55,7 @@ async fn chains_validity_and_revocation() {
     .unwrap();
     let issuer = |name: &str, extra: &str| {
         format!(
-            "[[issuer]]\nname = \"{name}\"\nalgorithms = [\"ES256\"]\n[issuer.keys]\npinned = {{ file = \"other.jwk\" }}\n[issuer.x5c]\ntrust_anchors = [\"root.pem\"]\ncheck_certificate_revocation = true\n{extra}\n"
+            "[[issuer]]\nname = \"{name}\"\nalgorithms = [\"ES256\"]\n[issuer.keys]\npinned = {{ file = \"other.jwk\" }}\n[issuer.x5c]\ntrust_anchors = [\"root.pem\"]\ncheck_certificate_revocation = true\ntrust_any_leaf = true\n{extra}\n"
         )
     };
     let config = format!(
@@ -269,4 +169,312 @@ async fn chains_validity_and_revocation() {
     assert!(metrics.contains(r#"joseguard_crl_oldest_age_seconds{issuer="closed"}"#));
     let _ = std::fs::remove_dir_all(&dir);
     tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+/// A gateway with one x5c issuer per entry of `issuers` (name, extra `[issuer.x5c]` lines, extra
+/// `[issuer]` lines), a route `/<name>` for each (`/<name>-body` in JOSE body mode), trusting
+/// `root`.
+async fn x5c_gateway(
+    name: &str,
+    root: &common::pki::Ca,
+    backend: &str,
+    issuers: &[(&str, &str, &str)],
+    files: &[(&str, String)],
+) -> common::Gw {
+    let mut config = format!(
+        "[server]\nlisten = \"127.0.0.1:0\"\nwatch_interval = \"0s\"\nrequest_timeout = \"10s\"\n[backend]\nurl = \"{backend}\"\n"
+    );
+    for (issuer, x5c, extra) in issuers {
+        config.push_str(&format!(
+            "[[issuer]]\nname = \"{issuer}\"\nalgorithms = [\"ES256\"]\nleeway = \"0s\"\n{extra}\n[issuer.x5c]\ntrust_anchors = [\"root.pem\"]\n{x5c}\n\
+             [[route]]\npath = \"/{issuer}\"\nissuers = [\"{issuer}\"]\nrequire_exp = false\n\
+             [[route]]\npath = \"/{issuer}-body\"\nissuers = [\"{issuer}\"]\nmode = \"jose-body\"\nrequire_exp = false\n"
+        ));
+    }
+    let mut all = vec![("root.pem", root.pem.clone())];
+    all.extend(files.iter().cloned());
+    common::Gw::start(name, &config, &all).await
+}
+
+/// (status, code, detail) of a bearer request to `path`.
+async fn ask(gw: &common::Gw, path: &str, token: &str) -> (u16, String, String) {
+    let r = common::client()
+        .get(gw.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    (
+        status,
+        body["code"].as_str().unwrap_or("").to_owned(),
+        body["detail"].as_str().unwrap_or("").to_owned(),
+    )
+}
+
+/// (status, code) of the token posted as a JOSE body to `path`.
+async fn post_body(gw: &common::Gw, path: &str, token: &str) -> (u16, String) {
+    let r = common::client()
+        .post(gw.url(path))
+        .header("content-type", "application/jose")
+        .body(token.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    (status, body["code"].as_str().unwrap_or("").to_owned())
+}
+
+/// Server-side request forgery: a certificate that does not chain to an anchor names a CRL URL
+/// on an internal service. The gateway must refuse with 401 `chain_untrusted` before fetching
+/// anything, in bearer and body mode, fail-open or not, and say nothing about the URL.
+#[tokio::test]
+async fn untrusted_chains_fetch_nothing() {
+    let internal = common::Recorder::start().await;
+    let target = format!("{}/internal/admin?action=purge", internal.url);
+    let root = ca("Test Root");
+    let stranger = ca("Stranger Root");
+    let (self_signed, self_signed_der) = leaf(None, 1, (-1, 30), &target);
+    let (foreign, foreign_der) = leaf(Some(&stranger), 2, (-1, 30), &target);
+    let gw = x5c_gateway(
+        "ssrf",
+        &root,
+        "http://127.0.0.1:9",
+        &[
+            ("closed", "check_certificate_revocation = true\ntrust_any_leaf = true", ""),
+            (
+                "open",
+                "check_certificate_revocation = true\nrevocation_fail_open = true\ntrust_any_leaf = true",
+                "",
+            ),
+        ],
+        &[],
+    )
+    .await;
+    for _ in 0..3 {
+        for (key, der) in [(&self_signed, &self_signed_der), (&foreign, &foreign_der)] {
+            let t = token(key, &[der], None);
+            for path in ["/closed", "/open"] {
+                let (s, code, detail) = ask(&gw, path, &t).await;
+                assert_eq!((s, code.as_str()), (401, "chain_untrusted"), "{path}");
+                assert!(
+                    !detail.contains("127.0.0.1") && !detail.contains("HTTP"),
+                    "{detail}"
+                );
+                let (s, code) = post_body(&gw, &format!("{path}-body"), &t).await;
+                assert_eq!((s, code.as_str()), (401, "chain_untrusted"), "{path}-body");
+            }
+        }
+    }
+    assert!(
+        internal.take().is_empty(),
+        "the internal service was reached"
+    );
+}
+
+/// A hung CRL server costs one timeout: concurrent requests share the one fetch and get 503
+/// (not 504) together; the failure is remembered, so the next request does not wait again; and a
+/// redirecting or oversized CRL is not followed or not kept.
+#[tokio::test]
+async fn crl_fetches_are_bounded() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // Accepts and never answers; counts connections.
+    let hung = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hung_url = format!("http://{}/ca.crl", hung.local_addr().unwrap());
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let seen = accepted.clone();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = hung.accept().await {
+            seen.fetch_add(1, Ordering::SeqCst);
+            held.push(s);
+        }
+    });
+    // Redirects to a recorder; or streams 20 MiB.
+    let internal = common::Recorder::start().await;
+    let to = format!("{}/internal", internal.url);
+    let other = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", other.local_addr().unwrap());
+    let app = axum::Router::new()
+        .route(
+            "/redirect.crl",
+            axum::routing::get(move || {
+                let to = to.clone();
+                async move { axum::response::Redirect::temporary(&to) }
+            }),
+        )
+        .route(
+            "/huge.crl",
+            axum::routing::get(|| async {
+                let chunk = axum::body::Bytes::from(vec![0x30u8; 1 << 20]);
+                let stream = futures_util::stream::iter(
+                    (0..20).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+                );
+                axum::body::Body::from_stream(stream)
+            }),
+        );
+    tokio::spawn(async move { axum::serve(other, app).await.unwrap() });
+
+    let root = ca("Test Root");
+    let (hung_key, hung_der) = leaf(Some(&root), 1, (-1, 30), &hung_url);
+    let (redirect_key, redirect_der) =
+        leaf(Some(&root), 2, (-1, 30), &format!("{base}/redirect.crl"));
+    let (huge_key, huge_der) = leaf(Some(&root), 3, (-1, 30), &format!("{base}/huge.crl"));
+    let gw = x5c_gateway(
+        "hung",
+        &root,
+        "http://127.0.0.1:9",
+        &[(
+            "crl",
+            "check_certificate_revocation = true\ncrl_timeout = \"1s\"\ntrust_any_leaf = true",
+            "",
+        )],
+        &[],
+    )
+    .await;
+    let t = token(&hung_key, &[&hung_der], None);
+    let started = std::time::Instant::now();
+    let answers = futures_util::future::join_all((0..8).map(|_| ask(&gw, "/crl", &t))).await;
+    let took = started.elapsed();
+    for (s, code, detail) in &answers {
+        assert_eq!((*s, code.as_str()), (503, "revocation_unavailable"));
+        assert!(!detail.contains("127.0.0.1"), "{detail}");
+    }
+    assert!(
+        took < Duration::from_millis(2500),
+        "8 requests took {took:?}"
+    );
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "one fetch for all of them"
+    );
+    let started = std::time::Instant::now();
+    assert_eq!(ask(&gw, "/crl", &t).await.0, 503);
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "the failure was remembered"
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+    // No redirect is followed: the recorder never hears of it.
+    let t = token(&redirect_key, &[&redirect_der], None);
+    assert_eq!(ask(&gw, "/crl", &t).await.1, "revocation_unavailable");
+    assert!(internal.take().is_empty());
+    // 20 MiB is cut off at the limit.
+    let t = token(&huge_key, &[&huge_der], None);
+    assert_eq!(ask(&gw, "/crl", &t).await.1, "revocation_unavailable");
+    let metrics = common::get_text(&gw.url("/metrics")).await;
+    assert!(
+        metrics.contains(r#"joseguard_crl_fetch_failures_total{issuer="crl"} 3"#),
+        "{metrics}"
+    );
+}
+
+/// A CRL that is not the issuing CA's (signed by another key) revokes nothing and vouches for
+/// nothing: the status stays unknown and the request is refused.
+#[tokio::test]
+async fn forged_crls_are_refused() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/ca.crl", listener.local_addr().unwrap());
+    let root = ca("Test Root");
+    let impostor = ca("Test Root");
+    let forged = crl(&impostor, &[]);
+    let app = axum::Router::new().route(
+        "/ca.crl",
+        axum::routing::get(move || {
+            let forged = forged.clone();
+            async move { forged }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let (key, der) = leaf(Some(&root), 7, (-1, 30), &url);
+    let gw = x5c_gateway(
+        "forged",
+        &root,
+        "http://127.0.0.1:9",
+        &[(
+            "crl",
+            "check_certificate_revocation = true\ntrust_any_leaf = true",
+            "",
+        )],
+        &[],
+    )
+    .await;
+    let (s, code, _) = ask(&gw, "/crl", &token(&key, &[&der], None)).await;
+    assert_ne!(s, 200, "{code}");
+    assert!(s == 401 || s == 503, "{s} {code}");
+}
+
+/// Which leaf may sign: the pin table of docs/gateway.md.
+#[tokio::test]
+async fn x5c_leaves_are_pinned_to_configured_keys() {
+    let backend = common::Recorder::start().await;
+    let root = ca("Test Root");
+    let (a, a_der) = leaf(Some(&root), 1, (-1, 30), "http://127.0.0.1:9/none.crl");
+    let (b, b_der) = leaf(Some(&root), 2, (-1, 30), "http://127.0.0.1:9/none.crl");
+    let public = |k: &Jwk| k.to_public().unwrap().to_json();
+    let files = [("a.jwk", public(&a)), ("b.jwk", public(&b))];
+    let gw = x5c_gateway(
+        "pins",
+        &root,
+        &backend.url,
+        &[
+            (
+                "pinned",
+                "",
+                "[issuer.keys]\ndefault = { file = \"a.jwk\" }\nkid-2016 = { file = \"b.jwk\" }",
+            ),
+            (
+                "nodefault",
+                "",
+                "[issuer.keys]\nkid-2016 = { file = \"b.jwk\" }",
+            ),
+            (
+                "anyleaf",
+                "trust_any_leaf = true",
+                "[issuer.keys]\nkid-2016 = { file = \"b.jwk\" }",
+            ),
+        ],
+        &files,
+    )
+    .await;
+    let chain_a = token(&a, &[&a_der], None);
+    let chain_b = token(&b, &[&b_der], None);
+    let a_2016 = token(&a, &[&a_der], Some("kid-2016"));
+    let b_2016 = token(&b, &[&b_der], Some("kid-2016"));
+    let a_default = token(&a, &[&a_der], Some("default"));
+    let a_unknown = token(&a, &[&a_der], Some("kid-2099"));
+    for (path, t, want) in [
+        ("/pinned", &chain_a, "ok"),
+        ("/pinned", &chain_b, "x5c_key_mismatch"),
+        ("/pinned", &a_default, "ok"),
+        ("/pinned", &b_2016, "ok"),
+        ("/pinned", &a_2016, "x5c_key_mismatch"),
+        ("/pinned", &a_unknown, "kid_unknown"),
+        ("/nodefault", &chain_b, "kid_unknown"),
+        ("/nodefault", &b_2016, "ok"),
+        ("/nodefault", &a_unknown, "kid_unknown"),
+        ("/anyleaf", &chain_a, "ok"),
+        ("/anyleaf", &a_unknown, "ok"),
+        ("/anyleaf", &a_2016, "x5c_key_mismatch"),
+        ("/anyleaf", &b_2016, "ok"),
+    ] {
+        let (s, code, _) = ask(&gw, path, t).await;
+        match want {
+            "ok" => assert_eq!(s, 200, "{path} {code}"),
+            want => assert_eq!((s, code.as_str()), (401, want), "{path}"),
+        }
+    }
+    // Pinning needs keys to pin to.
+    let e = joseguard_server::load_str(
+        "[backend]\nurl = \"http://127.0.0.1:9\"\n[[issuer]]\nname = \"x\"\nalgorithms = [\"ES256\"]\n\
+         [issuer.x5c]\ntrust_anchors = [\"/dev/null\"]\n[[route]]\npath = \"/\"\nissuers = [\"x\"]\n",
+        std::path::Path::new("."),
+    )
+    .await
+    .err()
+    .expect("refused");
+    assert!(e.to_string().contains("trust_any_leaf"), "{e}");
 }

@@ -1,6 +1,8 @@
 //! The server under test on a loopback port, and helpers to read its answers.
 #![allow(dead_code)] // each test file uses its own share
 
+pub mod pki;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
