@@ -101,15 +101,15 @@ fn keypair(d: &Dir, spec: &str, name: &str) -> (String, String) {
 #[test]
 fn key_commands() {
     let d = Dir::new("key");
-    for spec in [
-        "oct:256",
-        "RSA:2048",
-        "EC:P-256",
-        "EC:P-384",
-        "EC:P-521",
-        "EC:secp256k1",
-        "OKP:Ed25519",
-        "OKP:X25519",
+    for (spec, alg) in [
+        ("oct:256", "HS256"),
+        ("RSA:2048", "PS256"),
+        ("EC:P-256", "ES256"),
+        ("EC:P-384", "ECDH-ES+A192KW"),
+        ("EC:P-521", "ES512"),
+        ("EC:secp256k1", "ES256K"),
+        ("OKP:Ed25519", "EdDSA"),
+        ("OKP:X25519", "ECDH-ES"),
     ] {
         let jwk: serde_json::Value = serde_json::from_slice(
             &jg(
@@ -118,7 +118,7 @@ fn key_commands() {
                     "generate",
                     spec,
                     "--alg",
-                    "X",
+                    alg,
                     "--kid",
                     "thumbprint",
                     "--use",
@@ -130,10 +130,23 @@ fn key_commands() {
         )
         .unwrap();
         assert_eq!(jwk["use"], "sig");
-        assert_eq!(jwk["alg"], "X");
+        assert_eq!(jwk["alg"], alg);
         assert!(jwk.get("d").or(jwk.get("k")).is_some(), "{spec} is private");
     }
     jg(&["key", "generate", "EC:P-192"], b"").usage();
+    // An alg the key could never serve, or one that is not registered, is refused.
+    for (spec, alg, why) in [
+        ("EC:P-256", "RS256", "RS256 cannot use a EC key on P-256"),
+        ("EC:P-256", "ES384", "ES384 cannot use a EC key on P-256"),
+        ("oct:128", "HS256", "at least 32 bytes"),
+        ("oct:256", "A128KW", "A128KW"),
+        ("RSA:2048", "X", "not a registered"),
+        ("OKP:Ed25519", "ES521", "not a registered"),
+    ] {
+        let out = jg(&["key", "generate", spec, "--alg", alg], b"");
+        assert!(out.err.contains(why), "{spec} {alg}: {}", out.err);
+        out.usage();
+    }
     let (private, public) = keypair(&d, "EC:P-256", "ec");
     // thumbprint: same for private and public, the kid we asked for, URI form, other hashes.
     let t1 = jg(&["key", "thumbprint", &private], b"").text();
@@ -591,7 +604,7 @@ fn jwe_every_algorithm() {
         ],
         b"x",
     )
-    .usage();
+    .rejected("A192KW cannot use a RSA key");
 }
 
 #[test]
@@ -748,9 +761,35 @@ fn jwt_sign_verify_decrypt() {
         &token,
     )
     .ok();
+    // Without cty (as Corppass sends it) the nested token is still decrypted and verified.
+    let out: serde_json::Value = serde_json::from_slice(
+        &jg(
+            &["jwt", "decrypt", "--key", &rp, "--verify-key", &issuer_pub],
+            &no_cty,
+        )
+        .ok(),
+    )
+    .unwrap();
+    assert_eq!(out["sub"], "alice");
+    let json_cty = jg(
+        &[
+            "jwe",
+            "encrypt",
+            "--key",
+            &rp_pub,
+            "--alg",
+            "ECDH-ES+A256KW",
+            "--enc",
+            "A256GCM",
+            "--cty",
+            "JSON",
+        ],
+        &token,
+    )
+    .ok();
     jg(
         &["jwt", "decrypt", "--key", &rp, "--verify-key", &issuer_pub],
-        &no_cty,
+        &json_cty,
     )
     .rejected("cty");
 }
@@ -1058,4 +1097,150 @@ fn signing_service_example_from_the_docs() {
         contract,
     );
     assert_eq!(status, 409, "{}", String::from_utf8_lossy(&body));
+}
+
+/// A key that cannot serve what it claims is a rejected key (exit 1), and the message states
+/// its defect; for RSA1_5 and PBES2 keys it says they are opt-in and how to enable them.
+#[test]
+fn rejected_keys_exit_1_with_their_defect() {
+    let d = Dir::new("defects");
+    let (signer, _) = keypair(&d, "EC:P-256", "signer");
+    let token = jg(&["jws", "sign", "--key", &signer, "--alg", "ES256"], b"x").ok();
+    let p256: serde_json::Value =
+        serde_json::from_slice(&jg(&["key", "public", &signer], b"").ok()).unwrap();
+    let (x, y) = (p256["x"].as_str().unwrap(), p256["y"].as_str().unwrap());
+    let k31 = joseguard::b64::encode([7u8; 31]);
+    let roca_n = joseguard::b64::encode(
+        (0..512)
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&"8f1d0913f66947c459b5d5f1c8ac5bc048266e1153248e3016d918a9573c29fb3c1dcaf625a6197d57cfac178e5282d9c1c75a5c171298a86e6deada082888f037268f13e778aebb05e7048430bfa7f4e6b7b4638973b60aa886a69e95cf6943d5d5341a8db37ac9b1370d9f4498dfeba036f09648f778e52520f0f156e57214a42afa6256ef824d2121ef1fe49eb6b83ab04018f41c25d9ef0b9fe7822b35cf98d65ed625ff650a2f7022dc1c73b6a5ed37355018bd981455e1662977b23d59df87da33e340802dda65f59cddc8c75f830b4add1c59651543f993a7cf609ef693dda6eed671b094b04a3877861bd9cb826b6baf82fbc90e109d47c54433d8c5"[i..i + 2], 16).unwrap())
+            .collect::<Vec<u8>>(),
+    );
+    let identity = joseguard::b64::encode({
+        let mut x = [0u8; 32];
+        x[0] = 1;
+        x
+    });
+    for (name, jwk, why) in [
+        (
+            "short",
+            format!(r#"{{"kty":"oct","k":"{k31}"}}"#),
+            "at least 32 bytes, this one has 31",
+        ),
+        ("empty", r#"{"kty":"oct","k":""}"#.to_owned(), "k"),
+        (
+            "alg",
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}","alg":"ES521"}}"#),
+            "ES521",
+        ),
+        (
+            "use",
+            format!(r#"{{"kty":"EC","crv":"P-256","x":"{x}","y":"{y}","use":"enc"}}"#),
+            "use",
+        ),
+        (
+            "roca",
+            format!(r#"{{"kty":"RSA","n":"{roca_n}","e":"AQAB"}}"#),
+            "ROCA",
+        ),
+        (
+            "identity",
+            format!(r#"{{"kty":"OKP","crv":"Ed25519","x":"{identity}"}}"#),
+            "small order",
+        ),
+    ] {
+        let key = d.file(&format!("{name}.jwk"), jwk.as_bytes());
+        jg(&["jws", "verify", "--key", &key], &token).rejected(why);
+    }
+    // A mixed JWK Set is refused for verification.
+    let hmac: serde_json::Value =
+        serde_json::from_slice(&jg(&["key", "generate", "oct:256"], b"").ok()).unwrap();
+    let set = serde_json::json!({"keys": [p256, hmac]}).to_string();
+    let set = d.file("mixed.jwks", set.as_bytes());
+    jg(&["jws", "verify", "--key", &set, "--alg", "ES256"], &token).rejected("mixes secret");
+    // Decryption: an RSA1_5 key names the opt-in and the way to enable it.
+    let rsa: serde_json::Value =
+        serde_json::from_slice(&jg(&["key", "generate", "RSA:2048", "--alg", "RSA1_5"], b"").ok())
+            .unwrap();
+    let rsa = d.file("rsa15.jwk", rsa.to_string().as_bytes());
+    let jwe = jg(
+        &[
+            "jwe", "encrypt", "--key", &rsa, "--alg", "RSA1_5", "--enc", "A128GCM",
+        ],
+        b"secret",
+    )
+    .ok();
+    let out = jg(&["jwe", "decrypt", "--key", &rsa], &jwe);
+    assert!(out.err.contains("--alg"), "{}", out.err);
+    out.rejected("RSA1_5");
+    assert_eq!(
+        jg(&["jwe", "decrypt", "--key", &rsa, "--alg", "RSA1_5"], &jwe).ok(),
+        b"secret"
+    );
+}
+
+/// AES-192 key wrap, its ECDH-ES and PBES2 variants, through the command line.
+#[test]
+fn aes192_key_wrap_round_trips() {
+    let d = Dir::new("aes192");
+    let (ec, ec_pub) = keypair(&d, "EC:P-384", "ec");
+    let kw = d.file("kw.jwk", &jg(&["key", "generate", "oct:192"], b"").ok());
+    let pw = d.file("pw", b"correct horse battery staple");
+    for (enc_args, dec_args) in [
+        (
+            vec!["--key", kw.as_str(), "--alg", "A192KW"],
+            vec!["--key", kw.as_str()],
+        ),
+        (
+            vec!["--key", ec_pub.as_str(), "--alg", "ECDH-ES+A192KW"],
+            vec!["--key", ec.as_str()],
+        ),
+        (
+            vec![
+                "--password-file",
+                pw.as_str(),
+                "--alg",
+                "PBES2-HS384+A192KW",
+            ],
+            vec![
+                "--password-file",
+                pw.as_str(),
+                "--alg",
+                "PBES2-HS384+A192KW",
+            ],
+        ),
+    ] {
+        let mut args = vec!["jwe", "encrypt", "--enc", "A192GCM"];
+        args.extend(&enc_args);
+        let token = jg(&args, b"hello").ok();
+        let mut args = vec!["jwe", "decrypt"];
+        args.extend(&dec_args);
+        assert_eq!(jg(&args, &token).ok(), b"hello", "{enc_args:?}");
+    }
+}
+
+/// JSON behind whitespace is still JSON for a compact-only JWT check.
+#[test]
+fn jwt_verify_refuses_json_however_spelled() {
+    let d = Dir::new("jwtjson");
+    let (key, public) = keypair(&d, "EC:P-256", "k");
+    let flat = jg(
+        &[
+            "jws",
+            "sign",
+            "--key",
+            &key,
+            "--alg",
+            "ES256",
+            "--format",
+            "flattened",
+        ],
+        br#"{"exp":4102444800}"#,
+    )
+    .ok();
+    for prefix in [&b""[..], b" ", b"\n\t"] {
+        let mut t = prefix.to_vec();
+        t.extend_from_slice(&flat);
+        jg(&["jwt", "verify", "--key", &public], &t).rejected("compact");
+    }
 }

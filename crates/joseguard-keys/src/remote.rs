@@ -65,6 +65,9 @@ pub struct Stats {
     pub age: Option<Duration>,
     /// Number of keys in the set being served.
     pub keys: usize,
+    /// Keys left out of fetched sets because they were secret (`oct`) or carried private
+    /// members, over all fetches.
+    pub refused_secret_keys: u64,
 }
 
 #[derive(Debug, Default)]
@@ -91,6 +94,7 @@ pub struct RemoteJwks {
     failures: AtomicU64,
     hits: AtomicU64,
     misses: AtomicU64,
+    refused: AtomicU64,
 }
 
 impl RemoteJwks {
@@ -116,6 +120,7 @@ impl RemoteJwks {
             failures: AtomicU64::new(0),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
         })
     }
 
@@ -132,6 +137,7 @@ impl RemoteJwks {
             failures: self.failures.load(Ordering::Relaxed),
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
+            refused_secret_keys: self.refused.load(Ordering::Relaxed),
             age: st.fetched_at.map(|t| t.elapsed()),
             keys: st.set.as_ref().map_or(0, |s| s.len()),
         }
@@ -256,6 +262,13 @@ impl RemoteJwks {
             .map(|a| a.clamp(self.config.min_max_age, self.config.max_max_age))
             .unwrap_or(self.config.default_max_age);
         let set = JwkSet::from_json(&fetched.body).map_err(KeySourceError::Parse)?;
+        // A secret published at a URL is no secret: oct keys and keys with private members
+        // are never used from a fetched set (counted, and logged).
+        let (set, refused) = set.without_secrets();
+        if refused > 0 {
+            self.refused.fetch_add(refused as u64, Ordering::Relaxed);
+            tracing::warn!(url = %self.url, refused, "JWK Set publishes secret or private keys; they are not used");
+        }
         Ok((Arc::new(set), ttl))
     }
 }

@@ -320,3 +320,43 @@ async fn local_file_reloads_on_change_and_keeps_keys_through_a_bad_write() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(LocalJwks::open(dir.join("missing.json")).await.is_err());
 }
+
+/// A secret published at a URL is no secret: `oct` keys and keys with private members in a
+/// fetched set are never used, and counted.
+#[tokio::test]
+async fn fetched_sets_never_yield_secrets() {
+    let public = key("pub");
+    let leaked = key("leaked");
+    let mut hmac = Jwk::generate(KeySpec::Oct(256)).unwrap();
+    hmac.set_kid(Some("hmac".into()));
+    let body = serde_json::json!({ "keys": [
+        public.to_public_value(),
+        leaked.to_value(),
+        hmac.to_value(),
+    ]})
+    .to_string();
+    let (_server, url) = start(Behaviour::Serve {
+        body,
+        cache_control: None,
+    })
+    .await;
+    let jwks = RemoteJwks::new(&url, quick()).unwrap();
+    let set = jwks.keys_for(None).await.unwrap();
+    assert_eq!(set.len(), 1);
+    assert_eq!(set.keys()[0].kid(), Some("pub"));
+    assert!(!set.keys()[0].is_private());
+    assert!(set.by_kid("hmac").next().is_none() && set.by_kid("leaked").next().is_none());
+    assert_eq!(jwks.stats().refused_secret_keys, 2);
+    // A token signed with the leaked private key is not verified by the fetched set.
+    let token = JwsBuilder::new(b"x")
+        .signer(&leaked, JwsAlgorithm::ES256, Header::new())
+        .unwrap()
+        .compact()
+        .unwrap();
+    let policy = VerifyPolicy::new([JwsAlgorithm::ES256, JwsAlgorithm::HS256]).unwrap();
+    let verifier = JwksSource::Remote(Arc::new(jwks))
+        .verifier_for(token.as_bytes(), &policy)
+        .await
+        .unwrap();
+    assert!(verifier.verify(token.as_bytes()).is_err());
+}

@@ -135,15 +135,15 @@ async fn verify_token(
     detached: Option<&[u8]>,
     now: i64,
 ) -> Result<Accepted, Rejection> {
-    let json = token.first() == Some(&b'{');
-    if json && !route.allow_json {
+    // The serialization as the parser found it (leading whitespace and all), not a first byte.
+    let (serialization, header) = jws::peek(token).map_err(from_jose)?;
+    if serialization != jws::Serialization::Compact && !route.allow_json {
         return Err(Rejection::new(
             axum::http::StatusCode::UNAUTHORIZED,
             "serialization_not_allowed",
             "this route accepts the compact serialization only",
         ));
     }
-    let header = jws::peek_header(token).map_err(from_jose)?;
     if let Some(typ) = header.typ().filter(|_| !route.typ.is_empty()) {
         // RFC 7515 §4.1.9: compare case-insensitively, `application/` optional. An absent typ
         // is accepted (it is optional in JWS).
@@ -170,7 +170,7 @@ async fn verify_token(
     let issuer = pick_issuer(route, &header, token)?;
     let verified = verify(route, &issuer, &header, token, detached).await?;
     let mut valid_until = None;
-    let claims = match serde_json::from_slice::<Value>(&verified.payload) {
+    let claims = match joseguard::json::parse(&verified.payload, "payload") {
         Ok(Value::Object(c)) if !route.check_claims => Value::Object(c),
         Ok(Value::Object(_)) => {
             let c = issuer
@@ -180,6 +180,8 @@ async fn verify_token(
             valid_until = c.valid_until(issuer.leeway_on(route));
             Value::Object(c.all)
         }
+        // Claims with a member twice are refused, never read last-wins.
+        Err(e @ joseguard::Error::DuplicateMember { .. }) => return Err(from_jose(e)),
         _ if route.require_exp && route.check_claims => {
             return Err(Rejection::new(
                 axum::http::StatusCode::UNAUTHORIZED,
@@ -229,7 +231,7 @@ fn pick_issuer(route: &Route, header: &Header, token: &[u8]) -> Result<Arc<Issue
     let iss = unverified
         .payload
         .as_deref()
-        .and_then(|p| serde_json::from_slice::<Value>(p).ok())
+        .and_then(|p| joseguard::json::parse(p, "payload").ok())
         .and_then(|v| v.get("iss").and_then(Value::as_str).map(str::to_owned));
     route
         .issuers

@@ -110,7 +110,7 @@ fn family<M: EncodeMetric>(
 impl Collector for Sources {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let rt = self.0.read().map_err(|_| std::fmt::Error)?.clone();
-        let [mut fetches, mut failures, mut age, mut keys] = <[Column; 4]>::default();
+        let [mut fetches, mut failures, mut age, mut keys, mut refused] = <[Column; 5]>::default();
         let [mut crl_fetches, mut crl_failures, mut crl_age] = <[Column; 3]>::default();
         for issuer in &rt.issuers {
             let label = || IssuerLabels {
@@ -123,6 +123,7 @@ impl Collector for Sources {
             if let Some(s) = remote {
                 fetches.push((label(), s.fetches as f64));
                 failures.push((label(), s.failures as f64));
+                refused.push((label(), s.refused_secret_keys as f64));
                 if let Some(a) = s.age {
                     age.push((label(), a.as_secs_f64()));
                 }
@@ -151,6 +152,13 @@ impl Collector for Sources {
             "joseguard_jwks_fetch_failures",
             "Failed JWK Set fetches.",
             failures,
+            counter,
+        )?;
+        family(
+            &mut encoder,
+            "joseguard_jwks_secret_keys_refused",
+            "Secret or private keys found in fetched JWK Sets and not used.",
+            refused,
             counter,
         )?;
         family(

@@ -130,7 +130,7 @@ fn payload_content_type(accepted: &Accepted) -> String {
     match accepted.header.cty() {
         Some(c) if c.contains('/') => c.to_owned(),
         Some(c) => format!("application/{c}"),
-        None if serde_json::from_slice::<Value>(&accepted.payload).is_ok() => {
+        None if joseguard::json::parse(&accepted.payload, "payload").is_ok() => {
             "application/json".into()
         }
         None => "application/octet-stream".into(),

@@ -448,7 +448,7 @@ async fn sign(State(app): State<App>, Path(name): Path<String>, req: Request) ->
 fn parse_verify_request(body: &[u8]) -> Result<(Vec<u8>, Option<Vec<u8>>), Rejection> {
     let trimmed = body.trim_ascii();
     if trimmed.first() == Some(&b'{') {
-        if let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(trimmed) {
+        if let Ok(Value::Object(m)) = joseguard::json::parse(trimmed, "request") {
             if let Some(jws) = m.get("jws") {
                 let token = match jws {
                     Value::String(s) => s.as_bytes().to_vec(),
@@ -509,7 +509,7 @@ async fn verify(State(app): State<App>, Path(name): Path<String>, req: Request) 
                 "valid": true,
                 "signer": a.issuer.name,
                 "header": a.header.members(),
-                "payload": serde_json::from_slice::<Value>(&a.payload).ok(),
+                "payload": joseguard::json::parse(&a.payload, "payload").ok(),
                 "payloadB64": b64::encode(&a.payload),
             }))
             .into_response()

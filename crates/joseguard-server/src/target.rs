@@ -17,8 +17,9 @@
 //!   character, an invalid percent sequence, a `;` path parameter (Tomcat and Jetty serve
 //!   `/admin;x` as `/admin`), a fragment, and a target that is not in origin form.
 //!
-//! The query is kept as received (it is not matched against routes) once it is known to hold
-//! only visible ASCII and valid percent sequences.
+//! The query is kept as received (it is not matched against routes), except that characters
+//! RFC 3986 does not allow in it but that mean one thing are percent-encoded; controls and
+//! invalid percent sequences are refused.
 
 use std::fmt;
 
@@ -196,20 +197,27 @@ fn resolve_dots(path: &str, merge_slashes: bool) -> Result<String, TargetError> 
     Ok(canonical)
 }
 
-/// Checks a query: visible ASCII only, valid percent sequences, no fragment.
-fn check_query(query: &str) -> Result<(), TargetError> {
+/// The query with valid percent sequences kept as they are, characters RFC 3986 does not allow
+/// in a query but that mean one thing (`"`, `<`, `>`, `\\`, `^`, `` ` ``, `{`, `|`, `}`, bytes
+/// above 0x7F) percent-encoded, and controls, space and `#` refused.
+fn normalize_query(query: &str) -> Result<String, TargetError> {
     let bytes = query.as_bytes();
+    let mut out = String::with_capacity(query.len());
     for (i, &b) in bytes.iter().enumerate() {
         match b {
             b'%' => {
                 percent_at(bytes, i)?;
+                out.push('%');
             }
             b'#' => return Err(TargetError::Fragment),
-            0..=0x20 | 0x7f.. => return Err(TargetError::InvalidCharacter),
-            _ => {}
+            0..=0x20 | 0x7f => return Err(TargetError::InvalidCharacter),
+            b'"' | b'<' | b'>' | b'\\' | b'^' | b'`' | b'{' | b'|' | b'}' | 0x80.. => {
+                push_escaped(&mut out, b)
+            }
+            b => out.push(b as char),
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 impl Target {
@@ -223,13 +231,8 @@ impl Target {
             return Err(TargetError::NotOriginForm);
         }
         let path = resolve_dots(&normalize_characters(path)?, options.merge_slashes)?;
-        if let Some(q) = query {
-            check_query(q)?;
-        }
-        Ok(Target {
-            path,
-            query: query.map(str::to_owned),
-        })
+        let query = query.map(normalize_query).transpose()?;
+        Ok(Target { path, query })
     }
 
     /// The canonical form of a path alone (a route's configured path).
@@ -245,7 +248,7 @@ impl Target {
         &self.path
     }
 
-    /// The query, as received, without `?`.
+    /// The query without `?`, as received but for the encoded characters.
     pub fn query(&self) -> Option<&str> {
         self.query.as_deref()
     }
@@ -309,6 +312,8 @@ mod tests {
             ("/caf%C3%A9", "/caf%C3%A9"),
             ("/x?q=1&r=%2F", "/x?q=1&r=%2F"),
             ("/x?", "/x?"),
+            ("/x?a<b&c={d}", "/x?a%3Cb&c=%7Bd%7D"),
+            ("/x?ac/a<b", "/x?ac/a%3Cb"),
             ("/~user/%7Efile", "/~user/~file"),
             ("/...", "/..."),
             ("/a/..b", "/a/..b"),
@@ -337,6 +342,7 @@ mod tests {
             ("/a#b", Fragment),
             ("/x?q=%", InvalidPercent),
             ("/x?q=a b", InvalidCharacter),
+            ("/x?q=a\x01", InvalidCharacter),
             ("/x?q#f", Fragment),
             ("*", NotOriginForm),
             ("http://evil/admin", NotOriginForm),

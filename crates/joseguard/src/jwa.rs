@@ -46,6 +46,18 @@ pub enum KeyRequirement {
     Okp(OkpCurve),
 }
 
+impl KeyRequirement {
+    /// Whether `key` is of the kind this requirement asks for (type and curve; length aside).
+    pub fn fits_type_of(self, key: &crate::jwk::Jwk) -> bool {
+        match self {
+            KeyRequirement::Oct { .. } => key.key_type() == crate::jwk::KeyType::Oct,
+            KeyRequirement::Rsa => key.key_type() == crate::jwk::KeyType::Rsa,
+            KeyRequirement::Ec(c) => key.ec_curve() == Some(c),
+            KeyRequirement::Okp(c) => key.okp_curve() == Some(c),
+        }
+    }
+}
+
 /// A SHA-2 hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sha2 {
@@ -291,11 +303,9 @@ mod tests {
     }
 }
 
-/// A JWE key-management algorithm (`alg` of RFC 7516 §4.1.1, RFC 7518 §4).
-///
-/// `A192KW`, `ECDH-ES+A192KW` and `PBES2-HS384+A192KW` need AES-192 key wrap, which the crypto
-/// backend (aws-lc-rs) does not offer; they parse to [`Error::AlgUnsupported`] with that reason
-/// rather than being implemented by hand.
+/// A JWE key-management algorithm (`alg` of RFC 7516 §4.1.1, RFC 7518 §4): every one of the
+/// registry. (`A192KW` and its ECDH-ES and PBES2 variants wrap with the RFC 3394 mode over the
+/// backend's AES-192 block cipher, since aws-lc-rs has no AES-192 key wrap.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[allow(missing_docs, non_camel_case_types)] // the variants are the registry's names
 pub enum KeyManagementAlgorithm {
@@ -307,21 +317,25 @@ pub enum KeyManagementAlgorithm {
     /// RSAES-PKCS1-v1_5: refused unless the caller enables it (padding oracles, RFC 7516 §11.5).
     Rsa1_5,
     A128KW,
+    A192KW,
     A256KW,
     A128GCMKW,
     A192GCMKW,
     A256GCMKW,
     EcdhEs,
     EcdhEsA128KW,
+    EcdhEsA192KW,
     EcdhEsA256KW,
     /// Password-based: refused unless the caller enables it.
     Pbes2Hs256A128KW,
+    /// Password-based: refused unless the caller enables it.
+    Pbes2Hs384A192KW,
     /// Password-based: refused unless the caller enables it.
     Pbes2Hs512A256KW,
 }
 
 /// Every key-management algorithm joseguard implements.
-pub const ALL_KEY_MANAGEMENT_ALGORITHMS: [KeyManagementAlgorithm; 16] = {
+pub const ALL_KEY_MANAGEMENT_ALGORITHMS: [KeyManagementAlgorithm; 19] = {
     use KeyManagementAlgorithm::*;
     [
         Dir,
@@ -331,20 +345,20 @@ pub const ALL_KEY_MANAGEMENT_ALGORITHMS: [KeyManagementAlgorithm; 16] = {
         RsaOaep512,
         Rsa1_5,
         A128KW,
+        A192KW,
         A256KW,
         A128GCMKW,
         A192GCMKW,
         A256GCMKW,
         EcdhEs,
         EcdhEsA128KW,
+        EcdhEsA192KW,
         EcdhEsA256KW,
         Pbes2Hs256A128KW,
+        Pbes2Hs384A192KW,
         Pbes2Hs512A256KW,
     ]
 };
-
-/// Registry names the backend cannot serve (no AES-192 key wrap in aws-lc-rs).
-const BACKEND_LACKS: [&str; 3] = ["A192KW", "ECDH-ES+A192KW", "PBES2-HS384+A192KW"];
 
 impl KeyManagementAlgorithm {
     /// The registry name.
@@ -358,14 +372,17 @@ impl KeyManagementAlgorithm {
             RsaOaep512 => "RSA-OAEP-512",
             Rsa1_5 => "RSA1_5",
             A128KW => "A128KW",
+            A192KW => "A192KW",
             A256KW => "A256KW",
             A128GCMKW => "A128GCMKW",
             A192GCMKW => "A192GCMKW",
             A256GCMKW => "A256GCMKW",
             EcdhEs => "ECDH-ES",
             EcdhEsA128KW => "ECDH-ES+A128KW",
+            EcdhEsA192KW => "ECDH-ES+A192KW",
             EcdhEsA256KW => "ECDH-ES+A256KW",
             Pbes2Hs256A128KW => "PBES2-HS256+A128KW",
+            Pbes2Hs384A192KW => "PBES2-HS384+A192KW",
             Pbes2Hs512A256KW => "PBES2-HS512+A256KW",
         }
     }
@@ -375,7 +392,7 @@ impl KeyManagementAlgorithm {
         use KeyManagementAlgorithm::*;
         match self {
             A128KW | EcdhEsA128KW | Pbes2Hs256A128KW | A128GCMKW => Some(16),
-            A192GCMKW => Some(24),
+            A192KW | EcdhEsA192KW | Pbes2Hs384A192KW | A192GCMKW => Some(24),
             A256KW | EcdhEsA256KW | Pbes2Hs512A256KW | A256GCMKW => Some(32),
             _ => None,
         }
@@ -387,6 +404,7 @@ impl KeyManagementAlgorithm {
             self,
             KeyManagementAlgorithm::Rsa1_5
                 | KeyManagementAlgorithm::Pbes2Hs256A128KW
+                | KeyManagementAlgorithm::Pbes2Hs384A192KW
                 | KeyManagementAlgorithm::Pbes2Hs512A256KW
         )
     }
@@ -397,11 +415,6 @@ impl FromStr for KeyManagementAlgorithm {
     fn from_str(s: &str) -> Result<Self, Error> {
         if s.eq_ignore_ascii_case("none") {
             return Err(Error::AlgNone);
-        }
-        if BACKEND_LACKS.contains(&s) {
-            return Err(Error::AlgUnsupported {
-                alg: format!("{s} (the crypto backend has no AES-192 key wrap)"),
-            });
         }
         ALL_KEY_MANAGEMENT_ALGORITHMS
             .iter()

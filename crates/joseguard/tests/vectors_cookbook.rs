@@ -305,7 +305,20 @@ fn multiple_signatures_case(name: &str, case: &Value) -> Counts {
     let set = Arc::new(set);
 
     let token = token_text(general);
-    let v = Verifier::new(VerifyPolicy::new(algs.clone()).unwrap(), set.clone())
+    // RFC 7520 §4.8 keeps the HMAC secret beside the public keys; joseguard refuses such a set
+    // unless the caller opts in (JwkSet::mixes_secret_and_public).
+    assert!(set.mixes_secret_and_public());
+    let refused = Verifier::new(VerifyPolicy::new(algs.clone()).unwrap(), set.clone())
+        .verify(token.as_bytes())
+        .unwrap_err();
+    assert!(
+        matches!(refused, joseguard::Error::KeyMismatch(_)),
+        "{refused}"
+    );
+    let mixed = VerifyPolicy::new(algs.clone())
+        .unwrap()
+        .dangerous_allow_mixed_key_set();
+    let v = Verifier::new(mixed, set.clone())
         .verify(token.as_bytes())
         .unwrap_or_else(|e| panic!("{name}: does not verify: {e}"));
     assert_eq!(v.payload, payload);
@@ -344,7 +357,9 @@ fn multiple_signatures_case(name: &str, case: &Value) -> Counts {
 
     // CVE-2016-9122: with ES512 not allowed, "every signature" fails and "at least one" says
     // exactly which ones verified.
-    let partial = VerifyPolicy::new([JwsAlgorithm::RS256, JwsAlgorithm::HS256]).unwrap();
+    let partial = VerifyPolicy::new([JwsAlgorithm::RS256, JwsAlgorithm::HS256])
+        .unwrap()
+        .dangerous_allow_mixed_key_set();
     let all = Verifier::new(partial.clone(), set.clone()).verify(token.as_bytes());
     assert!(
         matches!(

@@ -36,7 +36,7 @@ pub fn run(token: Option<&str>) -> Outcome {
     }
     match &u.payload {
         None => out.push_str("payload: detached\n"),
-        Some(p) => match serde_json::from_slice::<Value>(p) {
+        Some(p) => match joseguard::json::parse(p, "payload") {
             Ok(v) => {
                 out.push_str("payload:\n");
                 out.push_str(&pretty(&v));

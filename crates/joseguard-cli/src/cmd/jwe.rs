@@ -2,10 +2,7 @@
 
 use std::sync::Arc;
 
-use joseguard::jwa::{
-    ContentEncryption, KeyManagementAlgorithm, ALL_CONTENT_ENCRYPTIONS,
-    ALL_KEY_MANAGEMENT_ALGORITHMS,
-};
+use joseguard::jwa::{ContentEncryption, KeyManagementAlgorithm, ALL_CONTENT_ENCRYPTIONS};
 use joseguard::jwe::{self, DecryptPolicy, Decrypter, Header, JweBuilder};
 use joseguard::{b64, Jwk};
 use zeroize::Zeroizing;
@@ -101,24 +98,35 @@ pub fn decrypter(d: &JweDecrypt) -> Result<Decrypter, Failure> {
         parse_all(&d.enc)?
     };
     let algs: Vec<KeyManagementAlgorithm> = if d.alg.is_empty() {
-        // Everything that fits some key, except what must be named explicitly.
-        ALL_KEY_MANAGEMENT_ALGORITHMS
-            .into_iter()
-            .filter(|a| !a.needs_explicit_enable())
-            .filter(|a| {
-                file.all()
-                    .iter()
-                    .any(|k| encs.iter().any(|e| jwe::check_key(k, *a, *e, true).is_ok()))
-            })
-            .collect()
+        // Everything that fits some key, except what must be named explicitly; a key that fits
+        // nothing is a rejected key, and the message says why (or which --alg enables it).
+        let mut algs = Vec::new();
+        let mut defect = None;
+        for key in file.all() {
+            match jwe::usable_algorithms(key, &encs) {
+                Ok(a) => algs.extend(a),
+                Err(e) => {
+                    defect.get_or_insert(e);
+                }
+            }
+        }
+        algs.sort();
+        algs.dedup();
+        if algs.is_empty() {
+            return Err(match defect {
+                Some(joseguard::Error::KeyMismatch(m)) if m.contains("enabled explicitly") => {
+                    Failure::Rejected(joseguard::Error::KeyMismatch(format!(
+                        "{m}; to decrypt anyway, name it with --alg"
+                    )))
+                }
+                Some(e) => Failure::Rejected(e),
+                None => Failure::Usage("the JWK Set holds no key".into()),
+            });
+        }
+        algs
     } else {
         parse_all(&d.alg)?
     };
-    if algs.is_empty() {
-        return Err(Failure::Usage(
-            "no JWE algorithm fits the key: name one with --alg".into(),
-        ));
-    }
     let policy = DecryptPolicy::new_explicit(algs, encs, d.max_iterations)
         .map_err(|e| Failure::Usage(e.to_string()))?;
     Ok(Decrypter::new(policy, file.into_decryption_keys()))

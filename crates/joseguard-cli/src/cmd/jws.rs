@@ -40,20 +40,29 @@ pub fn verifier(k: &VerifyKey) -> Result<Verifier, Failure> {
     Ok(Verifier::new(policy, file.into_keys()))
 }
 
-/// `--alg` values, or every algorithm some key of the file fits (its own `alg` when set).
+/// `--alg` values, or every algorithm some key of the file fits (its own `alg` when set). A key
+/// that fits none is a rejected key (exit 1), and the message says what is wrong with it.
 pub fn algorithms(names: &[String], file: &KeyFile) -> Result<Vec<JwsAlgorithm>, Failure> {
     if !names.is_empty() {
         return parse_all(names);
     }
-    let mut algs: Vec<JwsAlgorithm> = file.all().iter().flat_map(|k| k.jws_algorithms()).collect();
+    let mut algs = Vec::new();
+    let mut defect = None;
+    for key in file.all() {
+        match key.usable_jws_algorithms() {
+            Ok(a) => algs.extend(a),
+            Err(e) => {
+                defect.get_or_insert(e);
+            }
+        }
+    }
     algs.sort();
     algs.dedup();
-    if algs.is_empty() {
-        return Err(Failure::Usage(
-            "no JWS algorithm fits the key: name one with --alg".into(),
-        ));
+    match (algs.is_empty(), defect) {
+        (false, _) => Ok(algs),
+        (true, Some(e)) => Err(Failure::Rejected(e)),
+        (true, None) => Err(Failure::Usage("the JWK Set holds no key".into())),
     }
-    Ok(algs)
 }
 
 fn sign(s: JwsSign) -> Outcome {

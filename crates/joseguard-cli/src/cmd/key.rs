@@ -23,6 +23,9 @@ pub fn run(c: KeyCommand) -> Outcome {
                 .parse()
                 .map_err(|e: joseguard::Error| Failure::Usage(e.to_string()))?;
             let mut key = Jwk::generate(spec)?;
+            if let Some(alg) = &alg {
+                fits_alg(&key, alg).map_err(|e| Failure::Usage(format!("--alg {alg}: {e}")))?;
+            }
             key.set_alg(alg);
             key.set_key_use(key_use.map(|u| match u {
                 KeyUse::Sig => "sig".to_owned(),
@@ -61,6 +64,26 @@ pub fn run(c: KeyCommand) -> Outcome {
             }
         }
     }
+}
+
+/// Whether `alg` is a registered JWS or JWE key-management algorithm `key` can serve: a key is
+/// not generated with an `alg` member it could never be used with.
+fn fits_alg(key: &Jwk, alg: &str) -> Result<(), joseguard::Error> {
+    if let Ok(jws) = alg.parse::<joseguard::JwsAlgorithm>() {
+        return key.check_jws(jws, joseguard::KeyOperation::Verify);
+    }
+    let kma: joseguard::jwa::KeyManagementAlgorithm =
+        alg.parse().map_err(|_| joseguard::Error::AlgUnsupported {
+            alg: format!("{alg} (not a registered JWS or JWE key-management algorithm)"),
+        })?;
+    let mut outcomes = joseguard::jwa::ALL_CONTENT_ENCRYPTIONS
+        .iter()
+        .map(|enc| joseguard::jwe::check_key(key, kma, *enc, false));
+    let first = outcomes.next().unwrap_or(Ok(()));
+    if first.is_ok() || outcomes.any(|r| r.is_ok()) {
+        return Ok(());
+    }
+    first
 }
 
 fn parse_any(file: Option<&str>) -> Result<KeyFile, Failure> {

@@ -10,6 +10,7 @@ pub(crate) mod ecdh;
 mod hmac;
 pub(crate) mod kdf;
 mod okp;
+mod roca;
 mod rsa;
 
 pub(crate) use ec::{EcPrivateKey, EcPublicKey};

@@ -118,6 +118,13 @@ impl RsaPublicKey {
                 "must be an odd exponent of at most 64 bits, not 1",
             ));
         }
+        if super::roca::has_roca_fingerprint(n) {
+            return Err(Error::key(
+                "n",
+                "ROCA-vulnerable modulus (CVE-2017-15361: made by Infineon RSALib, its private key \
+                 can be computed from it); replace the key",
+            ));
+        }
         Ok(RsaPublicKey {
             n: n.to_vec(),
             e: e.to_vec(),

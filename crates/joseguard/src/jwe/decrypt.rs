@@ -129,13 +129,14 @@ impl DecryptPolicy {
         self
     }
 
-    /// Accepts `PBES2-HS256+A128KW` and `PBES2-HS512+A256KW`, with at most `max_iterations`
-    /// PBKDF2 iterations (the check happens before any work).
+    /// Accepts `PBES2-HS256+A128KW`, `PBES2-HS384+A192KW` and `PBES2-HS512+A256KW`, with at most
+    /// `max_iterations` PBKDF2 iterations (the check happens before any work).
     pub fn enable_pbes2(mut self, max_iterations: u32) -> Self {
-        self.algorithms
-            .push(KeyManagementAlgorithm::Pbes2Hs256A128KW);
-        self.algorithms
-            .push(KeyManagementAlgorithm::Pbes2Hs512A256KW);
+        self.algorithms.extend([
+            KeyManagementAlgorithm::Pbes2Hs256A128KW,
+            KeyManagementAlgorithm::Pbes2Hs384A192KW,
+            KeyManagementAlgorithm::Pbes2Hs512A256KW,
+        ]);
         self.limits.max_pbes2_iterations = max_iterations;
         self
     }

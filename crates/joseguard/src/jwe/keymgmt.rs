@@ -46,11 +46,17 @@ fn rsa_scheme(alg: Alg) -> Option<RsaEncryption> {
 }
 
 fn is_ecdh(alg: Alg) -> bool {
-    matches!(alg, Alg::EcdhEs | Alg::EcdhEsA128KW | Alg::EcdhEsA256KW)
+    matches!(
+        alg,
+        Alg::EcdhEs | Alg::EcdhEsA128KW | Alg::EcdhEsA192KW | Alg::EcdhEsA256KW
+    )
 }
 
 fn is_pbes2(alg: Alg) -> bool {
-    matches!(alg, Alg::Pbes2Hs256A128KW | Alg::Pbes2Hs512A256KW)
+    matches!(
+        alg,
+        Alg::Pbes2Hs256A128KW | Alg::Pbes2Hs384A192KW | Alg::Pbes2Hs512A256KW
+    )
 }
 
 fn is_gcmkw(alg: Alg) -> bool {
@@ -296,10 +302,10 @@ fn pbes2_kek(alg: Alg, password: &[u8], p2s: &[u8], p2c: u32) -> Result<Zeroizin
     salt.extend_from_slice(alg.name().as_bytes());
     salt.push(0);
     salt.extend_from_slice(p2s);
-    let hash = if alg == Alg::Pbes2Hs256A128KW {
-        Sha2::Sha256
-    } else {
-        Sha2::Sha512
+    let hash = match alg {
+        Alg::Pbes2Hs256A128KW => Sha2::Sha256,
+        Alg::Pbes2Hs384A192KW => Sha2::Sha384,
+        _ => Sha2::Sha512,
     };
     kdf::pbkdf2(
         hash,

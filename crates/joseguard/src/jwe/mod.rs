@@ -103,6 +103,73 @@ pub fn check_key(
     keymgmt::check_key(key, alg, enc, decrypting, 2048)
 }
 
+/// The key-management algorithms `key` can decrypt with under one of `encs`, leaving out those
+/// that must be enabled explicitly (RSA1_5, PBES2); when there is none, what is wrong with the
+/// key, and for a key that only an opt-in algorithm could use, that it is opt-in.
+pub fn usable_algorithms(
+    key: &crate::jwk::Jwk,
+    encs: &[crate::jwa::ContentEncryption],
+) -> Result<Vec<crate::jwa::KeyManagementAlgorithm>> {
+    use crate::jwa::ALL_KEY_MANAGEMENT_ALGORITHMS;
+    let mut first_error = None;
+    let mut fitting = Vec::new();
+    let mut opt_in = Vec::new();
+    for alg in ALL_KEY_MANAGEMENT_ALGORITHMS {
+        if key.alg().is_some_and(|own| own != alg.name()) {
+            continue;
+        }
+        // Fits when it fits with one of the content encryptions (dir depends on it).
+        let mut fits = false;
+        let mut why = None;
+        for enc in encs {
+            match check_key(key, alg, *enc, true) {
+                Ok(()) => {
+                    fits = true;
+                    break;
+                }
+                Err(e) => {
+                    why.get_or_insert(e);
+                }
+            }
+        }
+        match (fits, why) {
+            (true, _) if alg.needs_explicit_enable() => opt_in.push(alg),
+            (true, _) => fitting.push(alg),
+            (false, Some(e)) => {
+                first_error.get_or_insert(e);
+            }
+            (false, None) => {}
+        }
+    }
+    if !fitting.is_empty() {
+        return Ok(fitting);
+    }
+    if let Some(alg) = opt_in.first() {
+        return Err(Error::KeyMismatch(format!(
+            "the key fits only {}, which is refused unless enabled explicitly ({})",
+            opt_in
+                .iter()
+                .map(|a| a.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if *alg == crate::jwa::KeyManagementAlgorithm::Rsa1_5 {
+                "RSA1_5 invites padding-oracle attacks"
+            } else {
+                "PBES2 costs the decrypter what the sender chooses"
+            }
+        )));
+    }
+    if let Some(own) = key.alg() {
+        if own.parse::<crate::jwa::KeyManagementAlgorithm>().is_err() {
+            return Err(Error::KeyMismatch(format!(
+                "the key's alg {own:?} is not a JWE key-management algorithm"
+            )));
+        }
+    }
+    Err(first_error
+        .unwrap_or_else(|| Error::KeyMismatch("no key-management algorithm uses this key".into())))
+}
+
 /// The protected header of a JWE, unverified and undecrypted (to route by `kid` or `iss`).
 pub fn peek_header(token: &[u8]) -> Result<Header> {
     Ok(parse(token, &JweLimits::default())?.protected)

@@ -39,19 +39,31 @@ pub struct NestedVerified {
     pub verified: Verified,
 }
 
-/// Decrypts a JWE whose `cty` is `JWT` and verifies the JWS inside it. A JWE whose content is not
-/// a signed JWT is refused: the inner signature is required.
+/// Decrypts a JWE and verifies the JWS inside it; the inner signature is always required.
+///
+/// RFC 7519 §5.2 says a nested JWT's JWE SHOULD carry `cty: "JWT"`; some providers (Singapore's
+/// Corppass among them) leave it out. Since the caller asked for decrypt-then-verify, an absent
+/// `cty` is accepted (the content must still be a JWS that verifies); a `cty` naming anything
+/// other than JWT is refused.
 pub fn decrypt_then_verify(
     token: &[u8],
     decrypter: &Decrypter,
     verifier: &Verifier,
 ) -> Result<NestedVerified> {
     let decrypted = decrypter.decrypt(token)?;
-    let cty = decrypted.header_member("cty").and_then(|v| v.as_str());
-    if !cty
-        .is_some_and(|c| c.eq_ignore_ascii_case("JWT") || c.eq_ignore_ascii_case("application/jwt"))
-    {
-        return Err(Error::header("cty", "a nested JWT needs cty \"JWT\""));
+    match decrypted.header_member("cty") {
+        None => {}
+        Some(v) => {
+            let is_jwt = v.as_str().is_some_and(|c| {
+                c.eq_ignore_ascii_case("JWT") || c.eq_ignore_ascii_case("application/jwt")
+            });
+            if !is_jwt {
+                return Err(Error::header(
+                    "cty",
+                    "a nested JWT's cty must be \"JWT\" (or absent)",
+                ));
+            }
+        }
     }
     let verified = verifier.verify(&decrypted.plaintext)?;
     Ok(NestedVerified {

@@ -347,6 +347,44 @@ impl Jwk {
             .collect()
     }
 
+    /// The JWS algorithms this key can verify with, or, when there is none, what is wrong with
+    /// the key: its own `alg` is not a JWS algorithm or does not fit it ("ES521 ..."), it is too
+    /// short ("HS256 needs a key of at least 32 bytes, this one has 31"), or its `use`/`key_ops`
+    /// forbid verifying.
+    pub fn usable_jws_algorithms(&self) -> Result<Vec<JwsAlgorithm>> {
+        if let Some(own) = self.alg() {
+            let alg: JwsAlgorithm = own.parse().map_err(|_| {
+                Error::KeyMismatch(format!("the key's alg {own:?} is not a JWS algorithm"))
+            })?;
+            self.check_jws(alg, KeyOperation::Verify)?;
+            return Ok(vec![alg]);
+        }
+        let mut first_error = None;
+        let mut fitting = Vec::new();
+        for alg in crate::jwa::ALL_JWS_ALGORITHMS {
+            match self.check_jws(alg, KeyOperation::Verify) {
+                Ok(()) => fitting.push(alg),
+                // An algorithm of the key's own type says why better than one of another type.
+                Err(e) if alg.key_requirement().fits_type_of(self) => {
+                    first_error.get_or_insert(e);
+                }
+                Err(_) => {}
+            }
+        }
+        if fitting.is_empty() {
+            return Err(first_error.unwrap_or_else(|| {
+                Error::KeyMismatch(format!(
+                    "no JWS algorithm uses a {} key{}",
+                    self.key_type().name(),
+                    self.curve_name()
+                        .map(|c| format!(" on {c}"))
+                        .unwrap_or_default()
+                ))
+            }));
+        }
+        Ok(fitting)
+    }
+
     pub(crate) fn rsa_public(&self) -> Option<&RsaPublicKey> {
         match &self.material {
             Material::RsaPublic(k) => Some(k),

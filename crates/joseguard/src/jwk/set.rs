@@ -24,6 +24,8 @@ pub struct JwkSet {
     keys: Vec<Arc<Jwk>>,
     by_kid: HashMap<String, Vec<usize>>,
     skipped: Vec<(usize, Error)>,
+    /// How many `oct` keys the set holds.
+    secret: usize,
 }
 
 impl JwkSet {
@@ -54,6 +56,9 @@ impl JwkSet {
 
     /// Adds a key at the end.
     pub fn push(&mut self, key: Arc<Jwk>) {
+        if key.key_type() == super::KeyType::Oct {
+            self.secret += 1;
+        }
         if let Some(kid) = key.kid() {
             self.by_kid
                 .entry(kid.to_owned())
@@ -66,6 +71,34 @@ impl JwkSet {
     /// All keys, in document order.
     pub fn keys(&self) -> &[Arc<Jwk>] {
         &self.keys
+    }
+
+    /// True when the set holds secret (`oct`) keys beside asymmetric ones. Verifiers refuse such
+    /// a set unless told otherwise (Tink's rule): an HMAC key among public keys is the classic
+    /// ground for algorithm confusion, and a set that is meant to be published must hold no
+    /// secret.
+    pub fn mixes_secret_and_public(&self) -> bool {
+        self.secret > 0 && self.secret < self.keys.len()
+    }
+
+    /// The set without secret material: `oct` keys and keys carrying private members are left
+    /// out (not reduced to their public part: a published private key is compromised). Returns
+    /// the set and how many keys were left out. For sets fetched from a URL.
+    pub fn without_secrets(&self) -> (JwkSet, usize) {
+        let kept = JwkSet::from_keys(
+            self.keys
+                .iter()
+                .filter(|k| k.key_type() != super::KeyType::Oct && !k.is_private())
+                .cloned(),
+        );
+        let dropped = self.keys.len() - kept.len();
+        (
+            JwkSet {
+                skipped: self.skipped.clone(),
+                ..kept
+            },
+            dropped,
+        )
     }
 
     /// The members that were left out, with their index in the document and the reason.

@@ -139,11 +139,18 @@ pub fn sign_digest(
 /// The first signature's protected header, unverified. Use it to route (pick an issuer or a key
 /// source), never to decide.
 pub fn peek_header(token: &[u8]) -> Result<Header> {
+    peek(token).map(|(_, header)| header)
+}
+
+/// The serialization the parser found and the first signature's protected header, unverified:
+/// for routing, and for refusing a serialization before any key is looked up.
+pub fn peek(token: &[u8]) -> Result<(Serialization, Header)> {
     let raw = parse(token, &Limits::default())?;
+    let serialization = raw.serialization;
     raw.signatures
         .into_iter()
         .next()
-        .map(|s| s.protected)
+        .map(|s| (serialization, s.protected))
         .ok_or_else(|| Error::Malformed("no signature".into()))
 }
 

@@ -57,6 +57,7 @@ pub struct VerifyPolicy {
     serialization: Option<Serialization>,
     limits: Limits,
     min_rsa_bits: usize,
+    mixed_key_sets: bool,
 }
 
 impl VerifyPolicy {
@@ -80,6 +81,7 @@ impl VerifyPolicy {
             serialization: None,
             limits: Limits::default(),
             min_rsa_bits: 2048,
+            mixed_key_sets: false,
         })
     }
 
@@ -135,6 +137,18 @@ impl VerifyPolicy {
     /// The limits in force.
     pub fn current_limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// Verifies with a JWK Set that holds secret (`oct`) keys beside asymmetric ones, which is
+    /// refused by default ([`JwkSet::mixes_secret_and_public`]). Inadvisable.
+    pub fn dangerous_allow_mixed_key_set(mut self) -> Self {
+        self.mixed_key_sets = true;
+        self
+    }
+
+    /// The serialization this policy demands, if any.
+    pub fn serialization(&self) -> Option<Serialization> {
+        self.serialization
     }
 
     /// Accepts any private header name. Inadvisable: unknown parameters go unchecked.
@@ -258,9 +272,11 @@ impl Verified {
         &self.verified_signature().protected
     }
 
-    /// The payload parsed as JSON into `T`.
+    /// The payload parsed as JSON into `T`, duplicate members refused at every depth (the same
+    /// strict parser as headers and claims: no "last one wins").
     pub fn payload_json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
-        serde_json::from_slice(&self.payload).map_err(|e| Error::Json {
+        let value = crate::json::parse(&self.payload, "payload")?;
+        serde_json::from_value(value).map_err(|e| Error::Json {
             part: "payload",
             detail: e.to_string(),
         })
@@ -303,6 +319,12 @@ impl Verifier {
         &self.policy
     }
 
+    /// The same verifier, accepting only `serialization`.
+    pub fn require_serialization(mut self, serialization: Serialization) -> Verifier {
+        self.policy.serialization = Some(serialization);
+        self
+    }
+
     /// Verifies a JWS in any serialization (or the one the policy demands). A compact token with
     /// an empty payload segment verifies as an empty payload; use [`verify_detached`](Self::verify_detached)
     /// for detached content.
@@ -329,6 +351,14 @@ impl Verifier {
     }
 
     fn parse(&self, token: &[u8]) -> Result<RawJws> {
+        if let Keys::Set(set) = &self.keys {
+            if set.mixes_secret_and_public() && !self.policy.mixed_key_sets {
+                return Err(Error::KeyMismatch(
+                    "the JWK Set mixes secret (oct) and public keys; keep them in separate sets"
+                        .into(),
+                ));
+            }
+        }
         let raw = parse(token, &self.policy.limits)?;
         if let Some(expected) = self.policy.serialization {
             if expected != raw.serialization {

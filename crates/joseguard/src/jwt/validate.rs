@@ -104,6 +104,7 @@ impl Validation {
     pub fn validate(&self, header: &Header, payload: &[u8], now: i64) -> Result<Claims> {
         self.check_typ(header)?;
         let claims = Claims::from_json(payload)?;
+        check_replicated(header, &claims)?;
         self.check(&claims, now)?;
         self.check_required(|n| claims.all.contains_key(n))?;
         Ok(claims)
@@ -114,6 +115,7 @@ impl Validation {
     pub(crate) fn validate_fast(&self, header: &Header, payload: &[u8], now: i64) -> Result<()> {
         self.check_typ(header)?;
         let (claims, names) = Claims::registered_from_json(payload, !self.required.is_empty())?;
+        check_replicated(header, &claims)?;
         self.check(&claims, now)?;
         self.check_required(|n| names.iter().any(|x| x == n))
     }
@@ -236,6 +238,27 @@ impl Validation {
     }
 }
 
+/// RFC 7519 §5.3: `iss`, `sub` and `aud` replicated into the header must be identical to the
+/// claims (a header could otherwise show one issuer while the claims say another).
+fn check_replicated(header: &Header, claims: &Claims) -> Result<()> {
+    let pairs = [
+        ("iss", claims.iss.clone().map(serde_json::Value::String)),
+        ("sub", claims.sub.clone().map(serde_json::Value::String)),
+        ("aud", claims.aud.clone().map(serde_json::Value::from)),
+    ];
+    for (name, claim) in pairs {
+        if let Some(replicated) = header.get(name) {
+            if claim.as_ref() != Some(replicated) {
+                return Err(Error::header(
+                    name,
+                    format!("replicated in the header, it must equal the {name} claim"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A verified JWT.
 #[derive(Debug, Clone)]
 pub struct VerifiedJwt {
@@ -266,10 +289,12 @@ pub struct JwtVerifier {
 }
 
 impl JwtVerifier {
-    /// A JWT verifier from a JWS verifier and a claim validation.
+    /// A JWT verifier from a JWS verifier and a claim validation. The verifier's policy is made
+    /// to demand the compact serialization (RFC 7519 §7.2): the parser refuses JSON, however it
+    /// is spelled (leading whitespace included).
     pub fn new(verifier: Verifier, validation: Validation) -> JwtVerifier {
         JwtVerifier {
-            verifier,
+            verifier: verifier.require_serialization(Serialization::Compact),
             validation,
         }
     }
@@ -281,12 +306,6 @@ impl JwtVerifier {
 
     /// Verifies `token` at time `now` (seconds since the epoch; see [`super::now`]).
     pub fn verify(&self, token: &[u8], now: i64) -> Result<VerifiedJwt> {
-        if token.first() == Some(&b'{') {
-            return Err(Error::SerializationMismatch {
-                expected: Serialization::Compact.name(),
-                found: "JSON",
-            });
-        }
         let jws = self.verifier.verify(token)?;
         let claims = self
             .validation
@@ -303,12 +322,6 @@ impl JwtVerifier {
         token: &[u8],
         now: i64,
     ) -> Result<(Verified, T)> {
-        if token.first() == Some(&b'{') {
-            return Err(Error::SerializationMismatch {
-                expected: Serialization::Compact.name(),
-                found: "JSON",
-            });
-        }
         let jws = self.verifier.verify(token)?;
         self.validation
             .validate_fast(jws.protected_header(), &jws.payload, now)?;

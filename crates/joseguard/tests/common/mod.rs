@@ -230,13 +230,13 @@ pub fn keys_for(alg: Alg, enc: ContentEncryption) -> Vec<(Jwk, Jwk)> {
         Alg::RsaOaep | Alg::RsaOaep256 | Alg::RsaOaep384 | Alg::RsaOaep512 | Alg::Rsa1_5 => {
             vec![pair(KeySpec::Rsa(2048))]
         }
-        Alg::EcdhEs | Alg::EcdhEsA128KW | Alg::EcdhEsA256KW => vec![
+        Alg::EcdhEs | Alg::EcdhEsA128KW | Alg::EcdhEsA192KW | Alg::EcdhEsA256KW => vec![
             pair(KeySpec::Ec(EcCurve::P256)),
             pair(KeySpec::Ec(EcCurve::P384)),
             pair(KeySpec::Ec(EcCurve::P521)),
             pair(KeySpec::Okp(OkpCurve::X25519)),
         ],
-        Alg::Pbes2Hs256A128KW | Alg::Pbes2Hs512A256KW => {
+        Alg::Pbes2Hs256A128KW | Alg::Pbes2Hs384A192KW | Alg::Pbes2Hs512A256KW => {
             let k = Jwk::from_json(r#"{"kty":"oct","k":"Y29ycmVjdCBob3JzZSBiYXR0ZXJ5IHN0YXBsZQ"}"#)
                 .unwrap();
             vec![(Jwk::from_json(k.to_json()).unwrap(), k)]
@@ -250,9 +250,11 @@ pub fn decrypt_policy(alg: Alg, enc: ContentEncryption) -> DecryptPolicy {
         Alg::Rsa1_5 => DecryptPolicy::new([Alg::RsaOaep], [enc])
             .unwrap()
             .enable_rsa1_5(),
-        Alg::Pbes2Hs256A128KW | Alg::Pbes2Hs512A256KW => DecryptPolicy::new([Alg::Dir], [enc])
-            .unwrap()
-            .enable_pbes2(10_000),
+        Alg::Pbes2Hs256A128KW | Alg::Pbes2Hs384A192KW | Alg::Pbes2Hs512A256KW => {
+            DecryptPolicy::new([Alg::Dir], [enc])
+                .unwrap()
+                .enable_pbes2(10_000)
+        }
         _ => DecryptPolicy::new([alg], [enc]).unwrap(),
     }
 }
