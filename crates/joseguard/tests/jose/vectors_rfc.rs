@@ -12,11 +12,9 @@
 //!
 //! Each test asserts the number of entries it handled, so a wrong path or an emptied file fails.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use joseguard::jwa::ALL_JWS_ALGORITHMS;
 use joseguard::jws::{self, dangerous, Header, JwsBuilder, KeyResolver, Serialization};
 use joseguard::jws::{Verifier, VerifyPolicy};

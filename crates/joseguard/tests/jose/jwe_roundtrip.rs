@@ -11,8 +11,7 @@ use joseguard::jwe::{nested, DecryptPolicy, Decrypter, Header, JweBuilder, Seria
 use joseguard::jws::{Verifier, VerifyPolicy};
 use joseguard::{EcCurve, Jwk, JwkSet, JwsAlgorithm, KeySpec};
 
-mod common;
-use common::{decrypt_policy as policy, keys_for};
+use crate::common::{decrypt_policy as policy, keys_for};
 
 #[test]
 fn every_alg_enc_serialization_and_zip() {

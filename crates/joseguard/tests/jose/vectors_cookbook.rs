@@ -18,11 +18,9 @@
 //! Every test counts the cases it processed and compares the count with what the directory held
 //! when these tests were written, so that a wrong path or an emptied directory cannot pass.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use joseguard::jws::{self, dangerous, Header, JwsBuilder, Serialization, SignatureRequirement};
 use joseguard::jws::{Verifier, VerifyPolicy};
 use joseguard::{b64, EcCurve, Error, Jwk, JwkSet, JwsAlgorithm, KeyOperation, KeyType, Sha2};

@@ -12,8 +12,7 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
 
-mod common;
-use common::{decrypt_policy, keys_for};
+use crate::common::{decrypt_policy, keys_for};
 
 /// One signing key per JWS algorithm, made once (RSA generation is slow).
 static SIGNERS: LazyLock<Vec<(JwsAlgorithm, Jwk)>> = LazyLock::new(|| {

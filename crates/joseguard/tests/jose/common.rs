@@ -1,8 +1,5 @@
 //! Helpers shared by the conformance tests that read `../shared/vectors` (relative to the workspace
 //! root) in place. Nothing here copies vector data into the repository.
-//!
-//! Each test binary uses a different subset of these helpers.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::fs;
