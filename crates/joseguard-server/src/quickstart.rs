@@ -5,29 +5,24 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use joseguard::jwt::{self, JwtBuilder};
-use joseguard::{b64, Jwk, JwsAlgorithm};
+use joseguard::{b64, Jwk};
 
 use crate::config;
 
+/// Prints the demo's curl lines, when the configuration has a `[quickstart]` table.
 pub async fn print_examples(config_path: &Path, addr: SocketAddr) {
     let Ok(text) = std::fs::read_to_string(config_path) else {
         return;
     };
-    let Ok(file) = config::parse(&text) else {
+    let Ok(file) = config::parse(&text, &config_path.display().to_string()) else {
         return;
     };
     let Some(q) = file.quickstart else { return };
+    let alg = q.alg;
     let base = config_path.parent().unwrap_or(Path::new("."));
     let key_path = base.join(&q.signing_key);
-    let (Ok(key_text), Ok(alg)) = (
-        std::fs::read_to_string(&key_path),
-        q.alg.parse::<JwsAlgorithm>(),
-    ) else {
-        eprintln!(
-            "quickstart: cannot read {} or alg {}",
-            key_path.display(),
-            q.alg
-        );
+    let Ok(key_text) = std::fs::read_to_string(&key_path) else {
+        eprintln!("quickstart: cannot read {}", key_path.display());
         return;
     };
     let Ok(key) = Jwk::from_text(&key_text) else {

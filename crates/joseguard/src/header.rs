@@ -3,6 +3,15 @@
 
 use serde_json::{Map, Value};
 
+/// A media type (`typ`, `cty`) as RFC 7515 §4.1.9-4.1.10 compares it: lower case, with the
+/// `application/` prefix removed (`application/JWT` and `jwt` are the same).
+pub fn normalize_media_type(t: &str) -> String {
+    let t = t.to_ascii_lowercase();
+    t.strip_prefix("application/")
+        .map(str::to_owned)
+        .unwrap_or(t)
+}
+
 use crate::error::{Error, Result};
 
 /// A JOSE header: a JSON object, member order preserved.

@@ -88,6 +88,37 @@ impl Sha2 {
     pub fn is_empty(self) -> bool {
         false
     }
+
+    /// The name as hash registries write it: `SHA-256`, `SHA-384`, `SHA-512`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sha2::Sha256 => "SHA-256",
+            Sha2::Sha384 => "SHA-384",
+            Sha2::Sha512 => "SHA-512",
+        }
+    }
+}
+
+impl FromStr for Sha2 {
+    type Err = Error;
+
+    /// `SHA-256`, `SHA256` or `sha-256` (and 384, 512).
+    fn from_str(s: &str) -> Result<Sha2, Error> {
+        match s.to_ascii_uppercase().replace('-', "").as_str() {
+            "SHA256" => Ok(Sha2::Sha256),
+            "SHA384" => Ok(Sha2::Sha384),
+            "SHA512" => Ok(Sha2::Sha512),
+            _ => Err(Error::AlgUnsupported {
+                alg: format!("{s} (a SHA-2 hash: SHA-256, SHA-384 or SHA-512)"),
+            }),
+        }
+    }
+}
+
+impl fmt::Display for Sha2 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// The RSA signature padding of an `RS*`/`PS*` algorithm.

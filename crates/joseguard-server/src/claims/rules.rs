@@ -1,4 +1,4 @@
-//! Rules over a token's claims: `all`/`any`/`not` over checks (`equals`, `one_of`, `contains`,
+//! Rules over a token's claims (built from the configuration by `config::rules`): `all`/`any`/`not` over checks (`equals`, `one_of`, `contains`,
 //! `contains_all`, `regex`, `exists`, `gt`/`gte`/`lt`/`lte`, and ordered `at_least` levels).
 //!
 //! ```toml
@@ -14,131 +14,66 @@
 use regex::Regex;
 use serde_json::Value;
 
-use crate::config::{err, ConfigError};
+use super::lookup;
 
 /// A rule tree.
 #[derive(Debug, Clone)]
 pub enum Rule {
+    /// Every rule passes.
     All(Vec<Rule>),
+    /// One rule passes.
     Any(Vec<Rule>),
+    /// The rule does not pass.
     Not(Box<Rule>),
-    Check { claim: String, test: Test },
+    /// One check on one claim.
+    Check {
+        /// The claim's dotted path.
+        claim: String,
+        /// The check.
+        test: Test,
+    },
 }
 
 /// One check on one claim.
 #[derive(Debug, Clone)]
 pub enum Test {
+    /// Equal (an array claim: contains).
     Equals(Value),
+    /// Equal to one of these.
     OneOf(Vec<Value>),
+    /// Contains (space-separated strings too).
     Contains(Value),
+    /// Contains every one.
     ContainsAll(Vec<Value>),
+    /// Matches entirely.
     Regex(Regex),
+    /// Present (true) or absent (false).
     Exists(bool),
+    /// A numeric comparison.
     Compare(Op, f64),
-    AtLeast { levels: Vec<String>, min: usize },
+    /// At least this level of an ordered list.
+    AtLeast {
+        /// The levels, lowest first.
+        levels: Vec<String>,
+        /// The index of the lowest accepted level.
+        min: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
+/// A numeric comparison.
 pub enum Op {
+    /// `>`
     Gt,
+    /// `>=`
     Gte,
+    /// `<`
     Lt,
+    /// `<=`
     Lte,
 }
 
 impl Rule {
-    /// Builds a rule from its TOML form; `key` names it in errors.
-    pub fn parse(key: &str, v: &toml::Value) -> Result<Rule, ConfigError> {
-        let table = v.as_table().ok_or_else(|| err(key, "a rule is a table"))?;
-        let list = |name: &str, v: &toml::Value| -> Result<Vec<Rule>, ConfigError> {
-            let items = v
-                .as_array()
-                .ok_or_else(|| err(&format!("{key}.{name}"), "must be an array of rules"))?;
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, r)| Rule::parse(&format!("{key}.{name}[{i}]"), r))
-                .collect()
-        };
-        if let Some(v) = table.get("all") {
-            return list("all", v).map(Rule::All);
-        }
-        if let Some(v) = table.get("any") {
-            return list("any", v).map(Rule::Any);
-        }
-        if let Some(v) = table.get("not") {
-            return Ok(Rule::Not(Box::new(Rule::parse(&format!("{key}.not"), v)?)));
-        }
-        let claim = table
-            .get("claim")
-            .and_then(toml::Value::as_str)
-            .ok_or_else(|| err(key, "needs `claim = \"name\"` (or all/any/not)"))?
-            .to_owned();
-        let json = |v: &toml::Value| serde_json::to_value(v).unwrap_or(Value::Null);
-        let json_list = |name: &str| -> Result<Vec<Value>, ConfigError> {
-            table
-                .get(name)
-                .and_then(toml::Value::as_array)
-                .map(|a| a.iter().map(json).collect())
-                .ok_or_else(|| err(&format!("{key}.{name}"), "must be an array"))
-        };
-        let number = |name: &str| -> Result<f64, ConfigError> {
-            let v = &table[name];
-            v.as_float()
-                .or_else(|| v.as_integer().map(|i| i as f64))
-                .ok_or_else(|| err(&format!("{key}.{name}"), "must be a number"))
-        };
-        let test = if let Some(v) = table.get("equals") {
-            Test::Equals(json(v))
-        } else if table.contains_key("one_of") {
-            Test::OneOf(json_list("one_of")?)
-        } else if let Some(v) = table.get("contains") {
-            Test::Contains(json(v))
-        } else if table.contains_key("contains_all") {
-            Test::ContainsAll(json_list("contains_all")?)
-        } else if let Some(v) = table.get("regex") {
-            let src = v
-                .as_str()
-                .ok_or_else(|| err(&format!("{key}.regex"), "must be a string"))?;
-            // Anchored: a pattern matches the whole value, not a substring of it.
-            let re =
-                Regex::new(&format!("^(?:{src})$")).map_err(|e| err(&format!("{key}.regex"), e))?;
-            Test::Regex(re)
-        } else if let Some(v) = table.get("exists") {
-            Test::Exists(
-                v.as_bool()
-                    .ok_or_else(|| err(&format!("{key}.exists"), "must be true or false"))?,
-            )
-        } else if table.contains_key("gt") {
-            Test::Compare(Op::Gt, number("gt")?)
-        } else if table.contains_key("gte") {
-            Test::Compare(Op::Gte, number("gte")?)
-        } else if table.contains_key("lt") {
-            Test::Compare(Op::Lt, number("lt")?)
-        } else if table.contains_key("lte") {
-            Test::Compare(Op::Lte, number("lte")?)
-        } else if let Some(v) = table.get("at_least") {
-            let want = v
-                .as_str()
-                .ok_or_else(|| err(&format!("{key}.at_least"), "must be a string"))?;
-            let levels: Vec<String> = json_list("levels")?
-                .into_iter()
-                .map(|l| l.as_str().map(str::to_owned))
-                .collect::<Option<_>>()
-                .ok_or_else(|| err(&format!("{key}.levels"), "must be strings, lowest first"))?;
-            let min = levels.iter().position(|l| l == want).ok_or_else(|| {
-                err(
-                    &format!("{key}.at_least"),
-                    format!("{want:?} is not one of levels"),
-                )
-            })?;
-            Test::AtLeast { levels, min }
-        } else {
-            return Err(err(key, "needs one of equals, one_of, contains, contains_all, regex, exists, gt, gte, lt, lte, at_least"));
-        };
-        Ok(Rule::Check { claim, test })
-    }
-
     /// Evaluates against the claims; on denial, returns which check denied.
     pub fn eval(&self, claims: &Value) -> Result<(), String> {
         match self {
@@ -175,14 +110,6 @@ impl Rule {
             Rule::Not(r) => format!("not ({})", r.describe()),
         }
     }
-}
-
-/// A claim by dotted path.
-pub fn lookup<'a>(claims: &'a Value, path: &str) -> Option<&'a Value> {
-    if let Some(v) = claims.get(path) {
-        return Some(v);
-    }
-    path.split('.').try_fold(claims, |v, part| v.get(part))
 }
 
 fn members(v: &Value) -> Vec<Value> {

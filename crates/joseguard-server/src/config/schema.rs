@@ -1,30 +1,155 @@
-//! The TOML configuration: its schema, and validation into the typed runtime with errors that name
-//! the key at fault and the fix. See `docs/gateway.md` for every key with examples.
+//! The TOML schema, typed: closed sets are enums, durations are durations, algorithms are
+//! algorithms, so that a typo fails at the line where it stands (toml reports the position).
+//! `docs/gateway.md` and `docs/signing.md` describe every key.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::str::FromStr;
 use std::time::Duration;
 
-use serde::Deserialize;
+use joseguard::{JwsAlgorithm, Sha2};
+use serde::{Deserialize, Deserializer};
+use toml::Spanned;
+
+pub use crate::runtime::{Encoding, Output};
+
+/// A value parsed from its text with `FromStr`, the parser's message becoming the error.
+fn from_str<'de, D: Deserializer<'de>, T: FromStr>(d: D) -> Result<T, D::Error>
+where
+    T::Err: std::fmt::Display,
+{
+    String::deserialize(d)?
+        .parse()
+        .map_err(serde::de::Error::custom)
+}
+
+/// A list of values parsed from their texts.
+fn vec_from_str<'de, D: Deserializer<'de>, T: FromStr>(d: D) -> Result<Vec<T>, D::Error>
+where
+    T::Err: std::fmt::Display,
+{
+    Vec::<String>::deserialize(d)?
+        .into_iter()
+        .map(|t| t.parse().map_err(serde::de::Error::custom))
+        .collect()
+}
+
+/// A duration such as `30s`, `5m` or `1h30m`.
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    let text = String::deserialize(d)?;
+    humantime::parse_duration(&text)
+        .map_err(|e| serde::de::Error::custom(format!("{e} (write e.g. \"30s\" or \"5m\")")))
+}
+
+fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    duration(d).map(Some)
+}
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct File {
     #[serde(default)]
+    /// `[server]`.
     pub server: Server,
     #[serde(default)]
+    /// `[backend]`.
     pub backend: Backend,
     #[serde(default, rename = "issuer")]
-    pub issuers: Vec<Issuer>,
+    /// `[[issuer]]` tables.
+    pub issuers: Vec<Spanned<Issuer>>,
     #[serde(default, rename = "route")]
-    pub routes: Vec<Route>,
+    /// `[[route]]` tables.
+    pub routes: Vec<Spanned<Route>>,
     /// Demo only: a signing key to print ready-made curl lines at start-up.
     pub quickstart: Option<Quickstart>,
     #[serde(default, rename = "worker")]
-    pub workers: Vec<Worker>,
+    /// `[[worker]]` tables.
+    pub workers: Vec<Spanned<Worker>>,
     /// The forward-auth decision endpoint; absent, there is none.
     pub forward_auth: Option<ForwardAuth>,
+}
+
+/// `[server]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Server {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Whole-request timeout, backend included.
+    #[serde(deserialize_with = "duration")]
+    pub request_timeout: Duration,
+    /// Largest request body accepted (413 above).
+    pub max_body_bytes: usize,
+    /// `realm` of the `WWW-Authenticate` challenge.
+    pub realm: String,
+    /// Access and audit log format.
+    pub log_format: LogFormat,
+    /// Merge `//` into `/` in request paths before routing and forwarding.
+    pub merge_slashes: bool,
+    /// Methods answered 405 whatever the route.
+    #[serde(deserialize_with = "vec_from_str")]
+    pub refused_methods: Vec<axum::http::Method>,
+    /// Open connections at most; at the limit a new one displaces the longest-idle one.
+    pub max_connections: usize,
+    /// Longest time a request head may take to arrive (slowloris).
+    #[serde(deserialize_with = "duration")]
+    pub header_read_timeout: Duration,
+    /// Longest time a kept-alive connection may stay without a request.
+    #[serde(deserialize_with = "duration")]
+    pub idle_timeout: Duration,
+    /// How often the config file is checked for changes (0 disables; SIGHUP always works).
+    #[serde(deserialize_with = "duration")]
+    pub watch_interval: Duration,
+    /// Tokens kept after verification, per route (0 disables).
+    pub verified_token_cache: usize,
+    /// How long a verified token is kept at most.
+    #[serde(deserialize_with = "duration")]
+    pub verified_token_cache_ttl: Duration,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            request_timeout: secs(30),
+            max_body_bytes: 1 << 20,
+            realm: "joseguard".into(),
+            log_format: LogFormat::Json,
+            merge_slashes: true,
+            refused_methods: vec![axum::http::Method::TRACE, axum::http::Method::CONNECT],
+            max_connections: 4096,
+            header_read_timeout: secs(10),
+            idle_timeout: secs(60),
+            watch_interval: secs(2),
+            verified_token_cache: 10_000,
+            verified_token_cache_ttl: secs(60),
+        }
+    }
+}
+
+/// `log_format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// JSON lines.
+    Json,
+    /// Human-readable lines.
+    Text,
+}
+
+/// `[backend]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Backend {
+    /// Where verified requests go (`http://host:port`).
+    pub url: Option<String>,
+    /// Start the embedded echo backend on a free loopback port and send requests there.
+    pub echo: bool,
 }
 
 /// `[forward_auth]`: where the original request's method and URI come from. One integration,
@@ -35,9 +160,7 @@ pub struct ForwardAuth {
     /// Path of the endpoint.
     #[serde(default = "default_forward_auth_path")]
     pub path: String,
-    /// `nginx` (`X-Original-Method`, `X-Original-URI`), `traefik` (`X-Forwarded-Method`,
-    /// `X-Forwarded-Uri`), `envoy` (the request's own method, the path after `path`), or
-    /// `headers` (the two names below).
+    /// Where the original request is read.
     pub integration: Integration,
     /// `integration = "headers"`: the header holding the original request target.
     pub uri_header: Option<String>,
@@ -53,217 +176,14 @@ fn default_forward_auth_path() -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Integration {
+    /// `X-Original-Method`, `X-Original-URI`.
     Nginx,
+    /// `X-Forwarded-Method`, `X-Forwarded-Uri`.
     Traefik,
+    /// The request's own method; the path after the endpoint's.
     Envoy,
+    /// `method_header`, `uri_header`.
     Headers,
-}
-
-/// `[[worker]]`: a signing or validation worker (docs/signing.md).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Worker {
-    pub name: String,
-    /// `signing` or `validation`.
-    pub kind: String,
-    /// Signing: the key file (JWK or PEM).
-    pub key_file: Option<String>,
-    /// Signing: generate the key with this spec (`EC:P-256`, `RSA:3072`, ...) when `key_file`
-    /// does not exist yet, and keep it there.
-    pub generate: Option<String>,
-    /// Signing: algorithms offered; the first is the default.
-    #[serde(default)]
-    pub algorithms: Vec<String>,
-    /// Signing: `kid` in outputs and the JWK Set (default: the RFC 7638 thumbprint).
-    pub kid: Option<String>,
-    /// Signing: `compact` (default), `flattened` or `detached` (unencoded, RFC 7797).
-    #[serde(default = "default_output")]
-    pub output: String,
-    /// Validation: the [[issuer]]s and signing [[worker]]s whose signatures this worker checks.
-    #[serde(default)]
-    pub trust: Vec<String>,
-    /// Validation: also validate the payload as JWT claims (`exp` required, `iss`, `aud`).
-    #[serde(default)]
-    pub check_claims: bool,
-    pub authorizer: Option<Authorizer>,
-}
-
-fn default_output() -> String {
-    "compact".into()
-}
-
-/// `[worker.authorizer]`: who may use the worker.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Authorizer {
-    /// Trusted authorization servers: [[issuer]] names.
-    pub servers: Vec<String>,
-    /// Clock skew tolerated on exp/nbf/iat (CZERTAINLY MAX_ALLOWED_CLOCK_SCEW).
-    #[serde(default = "default_skew")]
-    pub clock_skew: String,
-    /// Accepted audiences; a token without aud is refused when set.
-    #[serde(default)]
-    pub audiences: Vec<String>,
-    /// Rules over the claims.
-    pub rules: Option<toml::Value>,
-    /// The hash of the submitted data must appear in this claim.
-    pub binding: Option<Binding>,
-    /// Each token is accepted once (jti required).
-    #[serde(default)]
-    pub single_use: bool,
-    /// `memory` (default) or a `redis://` URL shared by several instances.
-    #[serde(default = "default_store")]
-    pub replay_store: String,
-    /// When the replay store is unreachable: `refuse` (default, 503) or `allow`.
-    #[serde(default = "default_refuse")]
-    pub replay_store_unavailable: String,
-    /// Claims copied into what is signed: name -> template such as "${sub} (${acr})", or
-    /// `"all"` (CZERTAINLY's `CLAIMS_TO_CONTEXT = true`) for every claim under `claims`.
-    #[serde(default)]
-    pub claims_to_context: ClaimsToContext,
-    /// Accepted `typ` values (case-insensitive, `application/` optional; an absent typ is
-    /// accepted). Default `JWT` and RFC 9068 `at+jwt`.
-    #[serde(default = "default_authorizer_typ")]
-    pub typ: Vec<String>,
-    /// Tokens living longer than this (`exp` - `iat`) are refused.
-    pub max_token_lifetime: Option<String>,
-    /// Where the context goes: `header` (protected header members, default) or `payload`
-    /// (a signed attributes object next to the document).
-    #[serde(default = "default_into")]
-    pub context_into: String,
-}
-
-/// `claims_to_context`: templates by member name, or every claim.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-pub enum ClaimsToContext {
-    /// `true` (every claim) or `false` (none), as CZERTAINLY writes it.
-    Flag(bool),
-    /// `"all"`.
-    Word(String),
-    /// `{ signer = "${sub} (${acr})" }`.
-    Templates(BTreeMap<String, String>),
-}
-
-impl Default for ClaimsToContext {
-    fn default() -> Self {
-        ClaimsToContext::Templates(BTreeMap::new())
-    }
-}
-
-fn default_authorizer_typ() -> Vec<String> {
-    vec!["JWT".into(), "at+jwt".into()]
-}
-
-fn default_skew() -> String {
-    "300s".into()
-}
-fn default_store() -> String {
-    "memory".into()
-}
-fn default_refuse() -> String {
-    "refuse".into()
-}
-fn default_into() -> String {
-    "header".into()
-}
-
-/// `binding = { claim = "doc_hash", hash = "SHA-256", encoding = "base64url" }`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Binding {
-    pub claim: String,
-    #[serde(default = "default_hash")]
-    pub hash: String,
-    /// `base64url` (default), `base64` or `hex`.
-    #[serde(default = "default_encoding")]
-    pub encoding: String,
-}
-
-fn default_hash() -> String {
-    "SHA-256".into()
-}
-fn default_encoding() -> String {
-    "base64url".into()
-}
-
-/// `[quickstart]`: at start-up, mint example tokens with this key and print curl lines. For
-/// demonstrations: never put a production signing key on a gateway.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Quickstart {
-    pub signing_key: String,
-    pub alg: String,
-    pub iss: Option<String>,
-    pub aud: Option<String>,
-    /// Path the printed requests go to.
-    #[serde(default = "default_quickstart_path")]
-    pub path: String,
-}
-
-fn default_quickstart_path() -> String {
-    "/api/hello".into()
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Server {
-    /// Address to listen on.
-    pub listen: String,
-    /// Whole-request timeout, backend included.
-    pub request_timeout: String,
-    /// Largest request body accepted (413 above).
-    pub max_body_bytes: usize,
-    /// `realm` of the `WWW-Authenticate` challenge.
-    pub realm: String,
-    /// `json` (default) or `text` access and audit logs.
-    pub log_format: String,
-    /// Merge `//` into `/` in request paths before routing and forwarding.
-    pub merge_slashes: bool,
-    /// Methods answered 405 whatever the route.
-    pub refused_methods: Vec<String>,
-    /// Open connections at most; at the limit a new one displaces the longest-idle one.
-    pub max_connections: usize,
-    /// Longest time a request head may take to arrive (slowloris).
-    pub header_read_timeout: String,
-    /// Longest time a kept-alive connection may stay without a request.
-    pub idle_timeout: String,
-    /// How often the config file is checked for changes (0 disables; SIGHUP always works).
-    pub watch_interval: String,
-    /// Tokens kept after verification, per route, so that a token presented again skips the
-    /// signature check (0 disables). Entries never outlive `exp` or a reload.
-    pub verified_token_cache: usize,
-    /// How long a verified token is kept at most.
-    pub verified_token_cache_ttl: String,
-}
-
-impl Default for Server {
-    fn default() -> Self {
-        Server {
-            listen: "127.0.0.1:8080".into(),
-            request_timeout: "30s".into(),
-            max_body_bytes: 1 << 20,
-            realm: "joseguard".into(),
-            log_format: "json".into(),
-            merge_slashes: true,
-            refused_methods: vec!["TRACE".into(), "CONNECT".into()],
-            max_connections: 4096,
-            header_read_timeout: "10s".into(),
-            idle_timeout: "60s".into(),
-            watch_interval: "2s".into(),
-            verified_token_cache: 10_000,
-            verified_token_cache_ttl: "60s".into(),
-        }
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Backend {
-    /// Where verified requests go (`http://host:port`).
-    pub url: Option<String>,
-    /// Start the embedded echo backend on a free loopback port and send requests there.
-    pub echo: bool,
 }
 
 /// A key: an OpenSSH line, PEM text, a JWK object, or a table naming a file or base64 SPKI.
@@ -276,14 +196,19 @@ pub enum KeyEntry {
     Table(KeyTable),
 }
 
+/// `{ file = "..." }`, `{ spki = "..." }` or `{ jwk = { ... } }`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyTable {
+    /// A file: JWK, PEM or OpenSSH.
     pub file: Option<String>,
+    /// Base64 SubjectPublicKeyInfo.
     pub spki: Option<String>,
+    /// A JWK as a TOML table.
     pub jwk: Option<toml::Value>,
 }
 
+/// `[[issuer]]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Issuer {
@@ -292,13 +217,14 @@ pub struct Issuer {
     /// Expected `iss` (exact); also picks the issuer when a route accepts several.
     pub iss: Option<String>,
     /// Allowed algorithms (required, non-empty).
-    pub algorithms: Vec<String>,
+    #[serde(deserialize_with = "vec_from_str")]
+    pub algorithms: Vec<JwsAlgorithm>,
     /// Accepted audiences (any-of); empty accepts any.
     #[serde(default)]
     pub audiences: Vec<String>,
     /// Clock skew tolerated.
-    #[serde(default = "default_leeway")]
-    pub leeway: String,
+    #[serde(default = "default_leeway", deserialize_with = "duration")]
+    pub leeway: Duration,
     /// Keys by `kid`; `default` serves tokens without a `kid`.
     #[serde(default)]
     pub keys: BTreeMap<String, KeyEntry>,
@@ -309,12 +235,15 @@ pub struct Issuer {
     /// Private header names accepted in tokens.
     #[serde(default)]
     pub private_headers: Vec<String>,
-    /// Verify every token with the one key in `keys`, whatever its `kid` says (CZERTAINLY's
-    /// authorizer does not look at `kid`).
+    /// Verify every token with the one key in `keys`, whatever its `kid` says.
     #[serde(default)]
     pub ignore_kid: bool,
     /// Certificate chains in the `x5c` header, validated to trust anchors.
     pub x5c: Option<X5c>,
+}
+
+fn default_leeway() -> Duration {
+    secs(60)
 }
 
 /// `[issuer.x5c]`.
@@ -326,35 +255,35 @@ pub struct X5c {
     /// Check notBefore/notAfter (default true).
     #[serde(default = "yes")]
     pub check_certificate_validity: bool,
-    /// Check the leaf against CRLs from its CRL Distribution Points (default false).
+    /// Check CRLs (default false).
     #[serde(default)]
     pub check_certificate_revocation: bool,
     /// When no CRL can be had: refuse with 503 (false, default) or allow (true).
     #[serde(default)]
     pub revocation_fail_open: bool,
-    /// Refuse tokens without `x5c` (default false: they are verified with `keys` by `kid`).
+    /// Refuse tokens without `x5c`.
     #[serde(default)]
     pub require: bool,
     /// Timeout for fetching a CRL.
-    #[serde(default = "default_crl_timeout")]
-    pub crl_timeout: String,
-    /// Redirects a CRL fetch may follow (default 0: none).
+    #[serde(default = "default_crl_timeout", deserialize_with = "duration")]
+    pub crl_timeout: Duration,
+    /// Redirects a CRL fetch may follow.
     #[serde(default)]
     pub crl_redirects: usize,
-    /// Accept any leaf that chains to an anchor, whatever its key (default false: the leaf's key
-    /// must be the issuer's configured key for the token's kid, or for `default` without one).
+    /// Accept any leaf that chains to an anchor, whatever its key.
     #[serde(default)]
     pub trust_any_leaf: bool,
 }
 
-fn default_crl_timeout() -> String {
-    "5s".into()
+fn default_crl_timeout() -> Duration {
+    secs(5)
 }
 
-fn default_leeway() -> String {
-    "60s".into()
+fn yes() -> bool {
+    true
 }
 
+/// `[[route]]`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
@@ -362,15 +291,15 @@ pub struct Route {
     pub path: String,
     /// Issuers whose tokens are accepted.
     pub issuers: Vec<String>,
-    /// `bearer` (token beside the request) or `jose-body` (the body is the JWS).
-    #[serde(default = "default_mode")]
-    pub mode: String,
+    /// Where the token is.
+    #[serde(default)]
+    pub mode: Mode,
     /// Where a bearer token is read from (default: `Authorization: Bearer`).
     #[serde(default)]
     pub token: TokenSource,
-    /// `jose-body`: forward the `original` request or the verified `payload`.
-    #[serde(default = "default_forward")]
-    pub forward: String,
+    /// `jose-body`: forward the original request or the verified payload.
+    #[serde(default)]
+    pub forward: Forward,
     /// `jose-body`: also accept flattened and general JSON serializations.
     #[serde(default)]
     pub allow_json_serialization: bool,
@@ -393,78 +322,255 @@ pub struct Route {
     pub claims_to_headers: BTreeMap<String, ClaimHeader>,
     /// Backend for this route (default: `[backend]`).
     pub backend: Option<String>,
-    /// Forward the token itself to the backend (default false: the backend gets the claims it
-    /// is given in headers, not a credential it could replay).
+    /// Forward the token itself to the backend (default false).
     #[serde(default)]
     pub forward_token: bool,
 }
 
-fn default_mode() -> String {
-    "bearer".into()
+/// A route's `mode`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// The token beside the request.
+    #[default]
+    Bearer,
+    /// The body is the JWS.
+    JoseBody,
 }
 
-fn default_forward() -> String {
-    "original".into()
+/// A JOSE-body route's `forward`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Forward {
+    /// The request as received.
+    #[default]
+    Original,
+    /// The verified payload, with `Content-Type` from `cty`.
+    Payload,
 }
 
+/// The default `typ` allowlist of a route.
 pub fn default_typ() -> Vec<String> {
     vec!["JOSE".into(), "JOSE+JSON".into(), "JWT".into()]
 }
 
-fn yes() -> bool {
-    true
-}
-
+/// `token = { header = ... }` (or `query`, `cookie`).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenSource {
+    /// A header.
     pub header: Option<String>,
+    /// A query parameter.
     pub query: Option<String>,
+    /// A cookie.
     pub cookie: Option<String>,
 }
 
+/// A claim header: a claim path, or a table with a format.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum ClaimHeader {
+    /// The claim's dotted path.
     Path(String),
+    /// A claim with a format.
     Table {
+        /// The claim's dotted path.
         claim: String,
-        format: Option<String>,
+        #[serde(default)]
+        /// How arrays are written.
+        format: ClaimFormat,
     },
 }
 
-/// A configuration error: the key at fault and what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError(pub String);
+/// How an array claim travels in a header.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClaimFormat {
+    /// As JSON.
+    #[default]
+    Json,
+    /// As `a,b`.
+    Comma,
+}
 
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+/// `[[worker]]`: a signing or validation worker (docs/signing.md).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Worker {
+    /// The URL path segment.
+    pub name: String,
+    /// Signing or validation.
+    pub kind: WorkerKind,
+    /// Signing: the key file (JWK or PEM).
+    pub key_file: Option<String>,
+    /// Signing: generate the key with this spec (`EC:P-256`, `RSA:3072`, ...) when `key_file`
+    /// does not exist yet, and keep it there.
+    pub generate: Option<String>,
+    /// Signing: algorithms offered; the first is the default.
+    #[serde(default, deserialize_with = "vec_from_str")]
+    pub algorithms: Vec<JwsAlgorithm>,
+    /// Signing: `kid` in outputs and the JWK Set (default: the RFC 7638 thumbprint).
+    pub kid: Option<String>,
+    /// Signing: the serialization returned.
+    #[serde(default)]
+    pub output: Output,
+    /// Validation: the [[issuer]]s and signing [[worker]]s whose signatures this worker checks.
+    #[serde(default)]
+    pub trust: Vec<String>,
+    /// Validation: also validate the payload as JWT claims (`exp` required, `iss`, `aud`).
+    #[serde(default)]
+    pub check_claims: bool,
+    /// Who may use the worker.
+    pub authorizer: Option<Authorizer>,
+}
+
+/// A worker's `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkerKind {
+    /// Signs with its key.
+    Signing,
+    /// Verifies submitted JWS.
+    Validation,
+}
+
+/// `[worker.authorizer]`: who may use the worker.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authorizer {
+    /// Trusted authorization servers: [[issuer]] names.
+    pub servers: Vec<String>,
+    /// Clock skew tolerated on exp/nbf/iat (CZERTAINLY MAX_ALLOWED_CLOCK_SCEW).
+    #[serde(default = "default_skew", deserialize_with = "duration")]
+    pub clock_skew: Duration,
+    /// Accepted audiences; a token without aud is refused when set.
+    #[serde(default)]
+    pub audiences: Vec<String>,
+    /// Rules over the claims.
+    pub rules: Option<toml::Value>,
+    /// The hash of the submitted data must appear in this claim.
+    pub binding: Option<Binding>,
+    /// Each token is accepted once (jti required).
+    #[serde(default)]
+    pub single_use: bool,
+    /// `memory` (default) or a `redis://` URL shared by several instances.
+    #[serde(default = "default_store")]
+    pub replay_store: String,
+    /// When the replay store is unreachable.
+    #[serde(default)]
+    pub replay_store_unavailable: WhenStoreDown,
+    /// Claims copied into what is signed: name -> template such as "${sub} (${acr})", or
+    /// `"all"` (CZERTAINLY's `CLAIMS_TO_CONTEXT = true`) for every claim under `claims`.
+    #[serde(default)]
+    pub claims_to_context: ClaimsToContext,
+    /// Accepted `typ` values (default `JWT` and RFC 9068 `at+jwt`).
+    #[serde(default = "default_authorizer_typ")]
+    pub typ: Vec<String>,
+    /// Tokens living longer than this (`exp` - `iat`) are refused.
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub max_token_lifetime: Option<Duration>,
+    /// Where the context goes.
+    #[serde(default)]
+    pub context_into: ContextInto,
+}
+
+fn default_skew() -> Duration {
+    secs(300)
+}
+
+fn default_store() -> String {
+    "memory".into()
+}
+
+fn default_authorizer_typ() -> Vec<String> {
+    vec!["JWT".into(), "at+jwt".into()]
+}
+
+/// `replay_store_unavailable`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WhenStoreDown {
+    /// 503 (the default).
+    #[default]
+    Refuse,
+    /// Accept, counted.
+    Allow,
+}
+
+/// `context_into`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContextInto {
+    /// Protected header members.
+    #[default]
+    Header,
+    /// A signed attributes object next to the document.
+    Payload,
+}
+
+/// `claims_to_context`: templates by member name, or every claim.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum ClaimsToContext {
+    /// `true` (every claim) or `false` (none), as CZERTAINLY writes it.
+    Flag(bool),
+    /// `"all"`.
+    Word(AllClaims),
+    /// `{ signer = "${sub} (${acr})" }`.
+    Templates(BTreeMap<String, String>),
+}
+
+/// The word `all`.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AllClaims {
+    /// Every claim.
+    All,
+}
+
+impl Default for ClaimsToContext {
+    fn default() -> Self {
+        ClaimsToContext::Templates(BTreeMap::new())
     }
 }
 
-impl std::error::Error for ConfigError {}
-
-pub fn err(key: &str, problem: impl std::fmt::Display) -> ConfigError {
-    ConfigError(format!("{key}: {problem}"))
+/// `binding = { claim = "doc_hash", hash = "SHA-256", encoding = "base64url" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Binding {
+    /// The claim's dotted path.
+    pub claim: String,
+    #[serde(default = "default_hash", deserialize_with = "from_str")]
+    /// The hash function.
+    pub hash: Sha2,
+    #[serde(default)]
+    /// How the claim writes the hash.
+    pub encoding: Encoding,
 }
 
-/// Parses a duration such as `30s`, `5m` or `1h30m`.
-pub fn duration(key: &str, text: &str) -> Result<Duration, ConfigError> {
-    humantime::parse_duration(text)
-        .map_err(|e| err(key, format!("{e} (write e.g. \"30s\" or \"5m\")")))
+fn default_hash() -> Sha2 {
+    Sha2::Sha256
 }
 
-pub fn socket(key: &str, text: &str) -> Result<SocketAddr, ConfigError> {
-    text.parse().map_err(|_| {
-        err(
-            key,
-            format!("{text:?} is not an address (write e.g. \"127.0.0.1:8080\")"),
-        )
-    })
+/// `[quickstart]`: at start-up, mint example tokens with this key and print curl lines. For
+/// demonstrations: never put a production signing key on a gateway.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quickstart {
+    /// The demo signing key file.
+    pub signing_key: String,
+    #[serde(deserialize_with = "from_str")]
+    /// Its algorithm.
+    pub alg: JwsAlgorithm,
+    /// `iss` of the demo tokens.
+    pub iss: Option<String>,
+    /// `aud` of the demo tokens.
+    pub aud: Option<String>,
+    /// Path the printed requests go to.
+    #[serde(default = "default_quickstart_path")]
+    pub path: String,
 }
 
-/// Parses the file's text.
-pub fn parse(text: &str) -> Result<File, ConfigError> {
-    toml::from_str(text).map_err(|e| ConfigError(format!("configuration: {e}")))
+fn default_quickstart_path() -> String {
+    "/api/hello".into()
 }

@@ -1,205 +1,192 @@
-//! Rejections as HTTP answers, and the one place that maps library errors to stable problem
-//! codes. 401 carries `WWW-Authenticate: Bearer realm=..., error=..., error_description=...`
-//! (no `error` when the token is missing, RFC 6750 §3.1); every rejection has an
-//! `application/problem+json` body with a stable `code`.
+//! Refusals as HTTP answers, in one place: the status of each [`Code`], the
+//! `application/problem+json` body, `Retry-After`, and the `WWW-Authenticate: Bearer` challenge
+//! (RFC 6750 §3: no `error` when the token is missing; `invalid_token`, `insufficient_scope`,
+//! `invalid_request` otherwise). And the [`Outcome`] a handler attaches to its answer, which the
+//! front door logs and counts (one access or audit line per request, one place).
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use joseguard::Error;
-use joseguard_keys::x5c::X5cError;
-use joseguard_keys::KeySourceError;
 
-/// Who a decision was about, for the audit log: only from a verified token.
+use crate::denial::{Audit, Code, Denial};
+
+/// The status a refusal is answered with.
+pub fn status(code: Code) -> StatusCode {
+    use Code::*;
+    match code {
+        RequestInvalid
+        | ContentTypeUnsupported
+        | ModeUnsupported
+        | TokenDuplicated
+        | AlgNotOffered
+        | HashAlgorithmUnsupported => StatusCode::BAD_REQUEST,
+        RuleDenied | BindingFailed => StatusCode::FORBIDDEN,
+        NoRoute | WorkerUnknown => StatusCode::NOT_FOUND,
+        MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        TokenReplayed => StatusCode::CONFLICT,
+        BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        SigningFailed => StatusCode::INTERNAL_SERVER_ERROR,
+        BackendUnavailable => StatusCode::BAD_GATEWAY,
+        KeysUnavailable | RevocationUnavailable | ReplayStoreUnavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+        BackendTimeout | Timeout => StatusCode::GATEWAY_TIMEOUT,
+        _ => StatusCode::UNAUTHORIZED,
+    }
+}
+
+/// The status of a refusal answered to a proxy's auth subrequest (nginx `auth_request` passes
+/// on only 401 and 403 and turns anything else into a 500): what the gateway would answer 404
+/// or 405 is 403 here.
+pub fn forward_auth_status(code: Code) -> StatusCode {
+    match code {
+        Code::NoRoute | Code::MethodNotAllowed => StatusCode::FORBIDDEN,
+        code => status(code),
+    }
+}
+
+/// RFC 6750's `error` for the challenge, when the answer carries one.
+fn bearer_error(code: Code) -> Option<&'static str> {
+    match (code, status(code)) {
+        (Code::TokenMissing, _) => None,
+        (Code::TokenDuplicated, _) => Some("invalid_request"),
+        (_, StatusCode::UNAUTHORIZED) => Some("invalid_token"),
+        (_, StatusCode::FORBIDDEN) => Some("insufficient_scope"),
+        _ => None,
+    }
+}
+
+/// What the front door logs and counts about a request: attached by handlers to their answer.
 #[derive(Debug, Clone, Default)]
-pub struct Audit {
-    pub issuer: String,
-    pub iss: String,
-    pub sub: String,
-    pub jti: String,
-    pub kid: String,
+pub struct Outcome {
+    /// The metrics label: a configured route path, `worker:NAME:OPERATION` for a configured
+    /// worker, or `unknown`.
+    pub label: String,
+    /// A worker's name and operation (`sign`, `verify`): the line goes to `joseguard::audit`.
+    pub worker: Option<(String, &'static str)>,
+    /// Who, from a verified token only.
+    pub who: Option<Audit>,
+    /// The refusal, if it was one.
+    pub denial: Option<Denial>,
+    /// The hash of what a worker was asked to sign or verify.
+    pub data_hash: Option<String>,
+    /// The answer goes to a proxy's auth subrequest ([`forward_auth_status`]).
+    pub forward_auth: bool,
 }
 
-impl Audit {
-    const NONE: &'static Audit = &Audit {
-        issuer: String::new(),
-        iss: String::new(),
-        sub: String::new(),
-        jti: String::new(),
-        kid: String::new(),
-    };
-}
-
-/// What a log line says about an outcome: status, code, allowed, and who (empty when the token
-/// did not verify).
-pub fn summary<'a>(
-    outcome: Result<(u16, &'a Audit), &'a Rejection>,
-) -> (u16, &'static str, bool, &'a Audit) {
-    match outcome {
-        Ok((status, audit)) => (status, "ok", true, audit),
-        Err(r) => (
-            r.status.as_u16(),
-            r.code,
-            false,
-            r.audit.as_deref().unwrap_or(Audit::NONE),
-        ),
+impl Outcome {
+    /// An outcome labelled `label`.
+    pub fn labelled(label: impl Into<String>) -> Outcome {
+        Outcome {
+            label: label.into(),
+            ..Outcome::default()
+        }
     }
-}
 
-/// Why a request is not forwarded.
-#[derive(Debug, Clone)]
-pub struct Rejection {
-    pub status: StatusCode,
-    /// Stable machine-readable code (`token_expired`, `kid_unknown`, ...).
-    pub code: &'static str,
-    /// Human-readable detail (never the token, never key material).
-    pub detail: String,
-    /// RFC 6750 `error` for the challenge (`invalid_token`, `insufficient_scope`,
-    /// `invalid_request`), or none (token missing).
-    pub bearer_error: Option<&'static str>,
-    /// Seconds for `Retry-After` (503).
-    pub retry_after: Option<u64>,
-    /// The verified token's identity, when the token verified but a rule denied.
-    pub audit: Option<Box<Audit>>,
-}
+    /// The same outcome, answered to a proxy's auth subrequest.
+    pub fn for_forward_auth(self) -> Outcome {
+        Outcome {
+            forward_auth: true,
+            ..self
+        }
+    }
 
-impl Rejection {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        let bearer_error = match status {
-            StatusCode::UNAUTHORIZED => Some("invalid_token"),
-            StatusCode::FORBIDDEN => Some("insufficient_scope"),
-            _ => None,
+    /// Attaches this outcome to `result`'s answer (a refusal becomes its problem answer).
+    pub fn answer(mut self, result: Result<Response, Denial>) -> Response {
+        let mut resp = match result {
+            Ok(resp) => resp,
+            Err(denial) => {
+                let status = match self.forward_auth {
+                    true => forward_auth_status(denial.code),
+                    false => status(denial.code),
+                };
+                let resp = problem(&denial, status);
+                if self.who.is_none() {
+                    self.who = denial.audit.as_deref().cloned();
+                }
+                self.denial = Some(denial);
+                resp
+            }
         };
-        Rejection {
-            status,
-            code,
-            detail: detail.into(),
-            bearer_error,
-            retry_after: None,
-            audit: None,
-        }
-    }
-
-    pub fn missing() -> Self {
-        Rejection {
-            bearer_error: None,
-            ..Rejection::new(
-                StatusCode::UNAUTHORIZED,
-                "token_missing",
-                "no token in the request",
-            )
-        }
-    }
-
-    pub fn denied(detail: impl Into<String>) -> Self {
-        Rejection::new(StatusCode::FORBIDDEN, "rule_denied", detail)
-    }
-
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Rejection::new(StatusCode::BAD_REQUEST, code, detail)
-    }
-
-    /// A malformed bearer-token request (RFC 6750 §3.1 `invalid_request`): 400 with a challenge.
-    pub fn invalid_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Rejection {
-            bearer_error: Some("invalid_request"),
-            ..Rejection::bad_request(code, detail)
-        }
-    }
-
-    /// Keys or revocation data unavailable: fail closed with a hint to retry.
-    pub fn unavailable(code: &'static str, detail: impl Into<String>) -> Self {
-        Rejection {
-            retry_after: Some(30),
-            ..Rejection::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
-        }
-    }
-
-    /// Renders the answer; `realm` goes into the challenge.
-    pub fn into_response(self, realm: &str) -> Response {
-        let title = self.status.canonical_reason().unwrap_or("error");
-        let body = serde_json::json!({
-            "type": format!("https://joseguard.dev/problems/{}", self.code),
-            "title": title,
-            "status": self.status.as_u16(),
-            "code": self.code,
-            "detail": self.detail,
-        });
-        let mut resp = (self.status, body.to_string()).into_response();
-        let h = resp.headers_mut();
-        h.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        );
-        if self.status == StatusCode::UNAUTHORIZED || self.bearer_error.is_some() {
-            let realm = realm.replace(['"', '\\'], "");
-            let mut challenge = format!("Bearer realm=\"{realm}\"");
-            if let Some(e) = self.bearer_error {
-                let desc: String = self
-                    .detail
-                    .chars()
-                    .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
-                    .collect();
-                challenge.push_str(&format!(", error=\"{e}\", error_description=\"{desc}\""));
-            }
-            if let Ok(v) = HeaderValue::from_str(&challenge) {
-                h.insert(header::WWW_AUTHENTICATE, v);
-            }
-        }
-        if let Some(s) = self.retry_after {
-            h.insert(header::RETRY_AFTER, HeaderValue::from(s));
-        }
+        resp.extensions_mut().insert(self);
         resp
     }
 }
 
-/// The stable code for a library error.
-pub fn from_jose(e: Error) -> Rejection {
-    let code = match &e {
-        Error::Expired { .. } => "token_expired",
-        Error::NotYetValid { .. } => "token_not_yet_valid",
-        Error::KidUnknown { .. } => "kid_unknown",
-        Error::SignatureInvalid | Error::SignaturesInsufficient { .. } => "signature_invalid",
-        Error::AlgNone | Error::AlgNotAllowed { .. } | Error::AlgUnsupported { .. } => {
-            "alg_not_allowed"
-        }
-        Error::ClaimInvalid { name, .. } | Error::ClaimMissing { name } => match name.as_str() {
-            "iss" => "issuer_invalid",
-            "aud" => "audience_invalid",
-            "exp" | "nbf" | "iat" => "token_time_invalid",
-            _ => "claim_invalid",
-        },
-        Error::Header { name, .. } => match name.as_str() {
-            "typ" => "typ_not_allowed",
-            "cty" => "cty_not_allowed",
-            _ => "header_invalid",
-        },
-        Error::Crit(_) => "crit_unsupported",
-        Error::PrivateHeaderNotAllowed { .. } => "header_invalid",
-        Error::KeyMismatch(_) | Error::KeyTooSmall { .. } => "key_unusable",
-        Error::SerializationMismatch { .. } => "serialization_not_allowed",
-        _ => "token_malformed",
-    };
-    Rejection::new(StatusCode::UNAUTHORIZED, code, e.to_string())
+/// The problem+json answer of a refusal (the challenge is added by the front door, which knows
+/// the realm).
+fn problem(d: &Denial, status: StatusCode) -> Response {
+    let body = serde_json::json!({
+        "type": format!("https://joseguard.dev/problems/{}", d.code),
+        "title": status.canonical_reason().unwrap_or("error"),
+        "status": status.as_u16(),
+        "code": d.code.as_str(),
+        "detail": d.detail,
+    });
+    let mut resp = (status, body.to_string()).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        h.insert(header::RETRY_AFTER, HeaderValue::from(30u32));
+    }
+    resp
 }
 
-/// A key source failure: the token could not be judged, so 503 (fail closed). What failed (a
-/// URL, a server's answer) goes to the log, not into the answer.
-pub fn from_keys(e: KeySourceError) -> Rejection {
-    match e {
-        KeySourceError::Token(e) => from_jose(e),
-        other => {
-            tracing::warn!(error = %other, "keys unavailable");
-            Rejection::unavailable("keys_unavailable", "the issuer's keys cannot be had now")
-        }
+impl IntoResponse for Denial {
+    fn into_response(self) -> Response {
+        Outcome::labelled("unknown").answer(Err(self))
     }
 }
 
-/// An `x5c` chain refused: its stable code and fixed text (the details were logged where they
-/// arose); 503 only while revocation data cannot be had.
-pub fn from_x5c(e: X5cError) -> Rejection {
-    if e.is_transient() {
-        Rejection::unavailable(e.code(), e.to_string())
-    } else {
-        Rejection::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string())
+/// Adds the `WWW-Authenticate: Bearer` challenge a refusal calls for.
+pub fn challenge(resp: &mut Response, denial: &Denial, realm: &str) {
+    let status = resp.status();
+    let error = bearer_error(denial.code);
+    if status != StatusCode::UNAUTHORIZED && error.is_none() {
+        return;
+    }
+    let realm: String = realm.chars().filter(|c| *c != '"' && *c != '\\').collect();
+    let mut value = format!("Bearer realm=\"{realm}\"");
+    if let Some(e) = error {
+        let desc: String = denial
+            .detail
+            .chars()
+            .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
+            .collect();
+        value.push_str(&format!(", error=\"{e}\", error_description=\"{desc}\""));
+    }
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code has a status and a stable name: what docs/gateway.md's answer table lists.
+    #[test]
+    fn every_code_maps_once() {
+        let mut names = std::collections::HashSet::new();
+        for code in Code::ALL {
+            assert!(names.insert(code.as_str()), "{code} twice");
+            let s = status(*code);
+            assert!(s.is_client_error() || s.is_server_error(), "{code}: {s}");
+        }
+        assert_eq!(status(Code::TokenExpired), StatusCode::UNAUTHORIZED);
+        assert_eq!(bearer_error(Code::TokenMissing), None);
+        assert_eq!(bearer_error(Code::RuleDenied), Some("insufficient_scope"));
+        assert_eq!(status(Code::NoRoute), StatusCode::NOT_FOUND);
+        assert_eq!(forward_auth_status(Code::NoRoute), StatusCode::FORBIDDEN);
+        assert_eq!(
+            forward_auth_status(Code::MethodNotAllowed),
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            forward_auth_status(Code::TokenExpired),
+            StatusCode::UNAUTHORIZED
+        );
     }
 }

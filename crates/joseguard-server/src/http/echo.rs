@@ -1,5 +1,6 @@
-//! The embedded echo backend (`[backend] echo = true`): answers every request with what it
-//! received, so the quickstart works with nothing else running.
+//! The echo backend: answers every request with its method, URI, headers and body as JSON. The
+//! quickstart runs it embedded (`[backend] echo = true`) so that nothing else needs to run; the
+//! tests and the gateway benchmark use the same one.
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, Uri};
@@ -29,13 +30,22 @@ async fn echo(
     }))
 }
 
+/// The echo application.
+pub fn router() -> Router {
+    Router::new().fallback(echo)
+}
+
+/// Serves the echo backend on `listener` until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router()).await
+}
+
 /// Starts the echo backend on a free loopback port; returns its base URL.
 pub async fn start() -> std::io::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
-    let app = Router::new().fallback(echo);
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        if let Err(e) = serve(listener).await {
             tracing::error!(error = %e, "echo backend stopped");
         }
     });

@@ -8,33 +8,40 @@ use std::borrow::Cow;
 
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
 
-use crate::answer::Rejection;
-use crate::proxy::equivalent_name;
-use crate::runtime::{Route, TokenSource};
+use crate::denial::{Code, Denial};
+use crate::headers::equivalent_name;
+use crate::runtime::{Mode, Route, TokenSource};
 use crate::target::Target;
 
 /// RFC 6750 §2.3: the query parameter every bearer-token client may use.
 const ACCESS_TOKEN: &str = "access_token";
 
 /// The request body, at most `limit` bytes (413 `body_too_large` above).
-pub async fn body(body: axum::body::Body, limit: usize) -> Result<axum::body::Bytes, Rejection> {
+pub async fn body(body: axum::body::Body, limit: usize) -> Result<axum::body::Bytes, Denial> {
     axum::body::to_bytes(body, limit).await.map_err(|_| {
-        Rejection::new(
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
+        Denial::new(
+            Code::BodyTooLarge,
             format!("the body exceeds {limit} bytes"),
         )
     })
 }
 
-/// The media type of a `Content-Type` value, lower case, without parameters.
-pub fn media_type(value: Option<&HeaderValue>) -> String {
+/// A media type as written in `Content-Type` or `Accept`, lower case, without parameters.
+pub fn media_type_of(value: &str) -> String {
     value
-        .and_then(|v| v.to_str().ok())
-        .and_then(|ct| ct.split(';').next())
+        .split(';')
+        .next()
         .unwrap_or("")
         .trim()
         .to_ascii_lowercase()
+}
+
+/// The media type of a `Content-Type` value.
+pub fn media_type(value: Option<&HeaderValue>) -> String {
+    value
+        .and_then(|v| v.to_str().ok())
+        .map(media_type_of)
+        .unwrap_or_default()
 }
 
 /// The token bytes, `Ok(None)` when there is none.
@@ -43,13 +50,13 @@ pub fn token<'a>(
     parts: &'a Parts,
     target: &'a Target,
     body: &'a [u8],
-) -> Result<Option<Cow<'a, [u8]>>, Rejection> {
-    if route.jose_body {
+) -> Result<Option<Cow<'a, [u8]>>, Denial> {
+    if route.mode != Mode::Bearer {
         let media = media_type(parts.headers.get(header::CONTENT_TYPE));
         let json_ok = route.allow_json && media == "application/json";
         if media != "application/jose" && media != "application/jose+json" && !json_ok {
-            return Err(Rejection::bad_request(
-                "content_type_unsupported",
+            return Err(Denial::new(
+                Code::ContentTypeUnsupported,
                 "send the JWS with Content-Type: application/jose or application/jose+json",
             ));
         }
@@ -81,9 +88,9 @@ fn decode_component(s: &str) -> Cow<'_, str> {
     )
 }
 
-fn duplicate() -> Rejection {
-    Rejection::invalid_request(
-        "token_duplicated",
+fn duplicate() -> Denial {
+    Denial::new(
+        Code::TokenDuplicated,
         "the request carries more than one token (RFC 6750 §3.1: one method, once)",
     )
 }
@@ -94,7 +101,7 @@ pub fn bearer_like<'a>(
     source: &TokenSource,
     headers: &'a HeaderMap,
     query: Option<&'a str>,
-) -> Result<Option<Cow<'a, [u8]>>, Rejection> {
+) -> Result<Option<Cow<'a, [u8]>>, Denial> {
     let mut authorization = headers.get_all(header::AUTHORIZATION).iter();
     let first = authorization.next();
     if authorization.next().is_some() {
@@ -253,7 +260,7 @@ mod tests {
         let ok = |s: &TokenSource, hs: &[(&str, &str)], query: Option<&str>| {
             bearer_like(s, &headers(hs), query)
                 .map(|t| t.map(|t| String::from_utf8(t.into_owned()).unwrap()))
-                .map_err(|r| r.code)
+                .map_err(|d| d.code.as_str())
         };
         assert_eq!(
             ok(&bearer, &[("authorization", "Bearer a")], None),

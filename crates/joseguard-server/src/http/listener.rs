@@ -29,13 +29,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-/// Connection limits (`[server]` `max_connections`, `header_read_timeout`, `idle_timeout`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub max_connections: usize,
-    pub header_read_timeout: Duration,
-    pub idle_timeout: Duration,
-}
+pub use crate::runtime::Limits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -328,47 +322,9 @@ pub async fn serve<H: Handler>(
         let limits = limits();
         if table.len() >= limits.max_connections && !table.displace_one() {
             tracing::warn!(%peer, "connection limit reached with every connection busy; refused");
-            drop(stream);
             continue;
         }
-        let _ = stream.set_nodelay(true);
-        let conn = Arc::new(Conn::new());
-        let id = table.insert(conn.clone());
-        let io = TokioIo::new(TrackedIo {
-            inner: stream,
-            conn: conn.clone(),
-        });
-        let service = {
-            let conn = conn.clone();
-            let handler = handler.clone();
-            hyper::service::service_fn(move |req: Request<Incoming>| {
-                conn.request_started();
-                let guard = InFlight(conn.clone());
-                let mut req = req.map(Body::new);
-                req.extensions_mut().insert(ConnectInfo(peer));
-                let answer = handler.clone().call(req);
-                async move {
-                    let resp = answer.await;
-                    Ok::<_, Infallible>(resp.map(|inner| TrackedBody {
-                        inner,
-                        _guard: guard,
-                    }))
-                }
-            })
-        };
-        let watched = {
-            let builder = Builder::new(TokioExecutor::new());
-            graceful.watch(builder.serve_connection(io, service).into_owned())
-        };
-        let table = table.clone();
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = watched => {}
-                _ = conn.watchdog(limits) => tracing::debug!(%peer, "connection timed out"),
-                _ = conn.close.notified() => {}
-            }
-            table.remove(id);
-        });
+        spawn_connection(stream, peer, &handler, &table, &graceful, limits);
     }
     drop(listener);
     tokio::select! {
@@ -378,4 +334,54 @@ pub async fn serve<H: Handler>(
             table.close_all();
         }
     }
+}
+
+/// Serves one connection in its own task, tracked in `table`, until it ends, times out, is
+/// displaced or the server shuts down.
+fn spawn_connection<H: Handler>(
+    stream: TcpStream,
+    peer: std::net::SocketAddr,
+    handler: &H,
+    table: &Arc<Table>,
+    graceful: &hyper_util::server::graceful::GracefulShutdown,
+    limits: Limits,
+) {
+    let _ = stream.set_nodelay(true);
+    let conn = Arc::new(Conn::new());
+    let id = table.insert(conn.clone());
+    let io = TokioIo::new(TrackedIo {
+        inner: stream,
+        conn: conn.clone(),
+    });
+    let service = {
+        let conn = conn.clone();
+        let handler = handler.clone();
+        hyper::service::service_fn(move |req: Request<Incoming>| {
+            conn.request_started();
+            let guard = InFlight(conn.clone());
+            let mut req = req.map(Body::new);
+            req.extensions_mut().insert(ConnectInfo(peer));
+            let answer = handler.clone().call(req);
+            async move {
+                let resp = answer.await;
+                Ok::<_, Infallible>(resp.map(|inner| TrackedBody {
+                    inner,
+                    _guard: guard,
+                }))
+            }
+        })
+    };
+    let watched = {
+        let builder = Builder::new(TokioExecutor::new());
+        graceful.watch(builder.serve_connection(io, service).into_owned())
+    };
+    let table = table.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = watched => {}
+            _ = conn.watchdog(limits) => tracing::debug!(%peer, "connection timed out"),
+            _ = conn.close.notified() => {}
+        }
+        table.remove(id);
+    });
 }

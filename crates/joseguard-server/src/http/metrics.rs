@@ -19,7 +19,7 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-use crate::runtime::Runtime;
+use crate::runtime::{Issuer, Runtime};
 use joseguard_keys::JwksSource;
 
 /// A label value, escaped (`\\`, `"`, newline) when written.
@@ -73,8 +73,11 @@ struct IssuerLabels {
 /// The server's metrics.
 pub struct Metrics {
     registry: Registry,
+    /// Requests by route, decision and code.
     pub decisions: Family<DecisionLabels, Counter>,
+    /// Request latency by route.
     pub latency: Family<RouteLabels, Histogram>,
+    /// Requests that found the replay store down.
     pub replay_unavailable: Family<ReplayLabels, Counter>,
 }
 
@@ -107,95 +110,91 @@ fn family<M: EncodeMetric>(
     Ok(())
 }
 
+/// A JWK Set URL's counters, when the issuer has one.
+fn remote(issuer: &Issuer) -> Option<joseguard_keys::Stats> {
+    match &issuer.jwks {
+        Some(JwksSource::Remote(r)) => Some(r.stats()),
+        _ => None,
+    }
+}
+
+/// One value of an issuer, when it has one.
+type Reading = fn(&Issuer) -> Option<f64>;
+
+/// The per-issuer families read at scrape time: name, help, counter (else gauge), reading.
+const SOURCES: [(&str, &str, bool, Reading); 8] = [
+    (
+        "joseguard_jwks_fetches",
+        "JWK Set fetch attempts.",
+        true,
+        |i| remote(i).map(|s| s.fetches as f64),
+    ),
+    (
+        "joseguard_jwks_fetch_failures",
+        "Failed JWK Set fetches.",
+        true,
+        |i| remote(i).map(|s| s.failures as f64),
+    ),
+    (
+        "joseguard_jwks_secret_keys_refused",
+        "Secret or private keys found in fetched JWK Sets and not used.",
+        true,
+        |i| remote(i).map(|s| s.refused_secret_keys as f64),
+    ),
+    (
+        "joseguard_jwks_age_seconds",
+        "Age of the JWK Set being served.",
+        false,
+        |i| remote(i).and_then(|s| s.age).map(|a| a.as_secs_f64()),
+    ),
+    ("joseguard_keys", "Keys available per issuer.", false, |i| {
+        Some((i.by_kid.len() + remote(i).map_or(0, |s| s.keys)) as f64)
+    }),
+    ("joseguard_crl_fetches", "CRL fetch attempts.", true, |i| {
+        i.x5c.as_ref().map(|x| x.policy.crl_stats().fetches as f64)
+    }),
+    (
+        "joseguard_crl_fetch_failures",
+        "Failed CRL fetches.",
+        true,
+        |i| i.x5c.as_ref().map(|x| x.policy.crl_stats().failures as f64),
+    ),
+    (
+        "joseguard_crl_oldest_age_seconds",
+        "Age of the oldest cached CRL.",
+        false,
+        |i| {
+            i.x5c
+                .as_ref()
+                .and_then(|x| x.policy.crl_stats().oldest_age)
+                .map(|a| a.as_secs_f64())
+        },
+    ),
+];
+
 impl Collector for Sources {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let rt = self.0.read().map_err(|_| std::fmt::Error)?.clone();
-        let [mut fetches, mut failures, mut age, mut keys, mut refused] = <[Column; 5]>::default();
-        let [mut crl_fetches, mut crl_failures, mut crl_age] = <[Column; 3]>::default();
-        for issuer in &rt.issuers {
-            let label = || IssuerLabels {
-                issuer: issuer.name.as_str().into(),
-            };
-            let remote = match &issuer.jwks {
-                Some(JwksSource::Remote(r)) => Some(r.stats()),
-                _ => None,
-            };
-            if let Some(s) = remote {
-                fetches.push((label(), s.fetches as f64));
-                failures.push((label(), s.failures as f64));
-                refused.push((label(), s.refused_secret_keys as f64));
-                if let Some(a) = s.age {
-                    age.push((label(), a.as_secs_f64()));
-                }
-            }
-            let count = issuer.by_kid.len() + remote.map_or(0, |s| s.keys);
-            keys.push((label(), count as f64));
-            if let Some(s) = issuer.x5c.as_ref().map(|x| x.policy.crl_stats()) {
-                crl_fetches.push((label(), s.fetches as f64));
-                crl_failures.push((label(), s.failures as f64));
-                if let Some(a) = s.oldest_age {
-                    crl_age.push((label(), a.as_secs_f64()));
-                }
+        for (name, help, counter, reading) in SOURCES {
+            let rows: Column = rt
+                .issuers
+                .iter()
+                .filter_map(|i| {
+                    let label = IssuerLabels {
+                        issuer: i.name.as_str().into(),
+                    };
+                    reading(i).map(|v| (label, v))
+                })
+                .collect();
+            if counter {
+                family(&mut encoder, name, help, rows, |v| {
+                    ConstCounter::new(v as u64)
+                })?;
+            } else {
+                family(&mut encoder, name, help, rows, ConstGauge::new)?;
             }
         }
-        let counter = |v: f64| ConstCounter::new(v as u64);
-        let gauge = ConstGauge::new;
-        family(
-            &mut encoder,
-            "joseguard_jwks_fetches",
-            "JWK Set fetch attempts.",
-            fetches,
-            counter,
-        )?;
-        family(
-            &mut encoder,
-            "joseguard_jwks_fetch_failures",
-            "Failed JWK Set fetches.",
-            failures,
-            counter,
-        )?;
-        family(
-            &mut encoder,
-            "joseguard_jwks_secret_keys_refused",
-            "Secret or private keys found in fetched JWK Sets and not used.",
-            refused,
-            counter,
-        )?;
-        family(
-            &mut encoder,
-            "joseguard_jwks_age_seconds",
-            "Age of the JWK Set being served.",
-            age,
-            gauge,
-        )?;
-        family(
-            &mut encoder,
-            "joseguard_keys",
-            "Keys available per issuer.",
-            keys,
-            gauge,
-        )?;
-        family(
-            &mut encoder,
-            "joseguard_crl_fetches",
-            "CRL fetch attempts.",
-            crl_fetches,
-            counter,
-        )?;
-        family(
-            &mut encoder,
-            "joseguard_crl_fetch_failures",
-            "Failed CRL fetches.",
-            crl_failures,
-            counter,
-        )?;
-        family(
-            &mut encoder,
-            "joseguard_crl_oldest_age_seconds",
-            "Age of the oldest cached CRL.",
-            crl_age,
-            gauge,
-        )
+        Ok(())
     }
 }
 

@@ -10,57 +10,19 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::http::{header, request::Parts, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
+use axum::http::{header, request::Parts, HeaderMap, HeaderName, HeaderValue, Uri};
 use axum::response::Response;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
-use crate::answer::Rejection;
-use crate::decide::Accepted;
-use crate::rules::lookup;
-use crate::runtime::Route;
+use crate::claims::lookup;
+use crate::denial::{Code, Denial};
+use crate::headers::{equivalent_name, is_managed, HOP_BY_HOP};
+use crate::runtime::Accepted;
+use crate::runtime::{Mode, Route};
 use crate::target::Target;
-
-/// Headers that belong to one connection (RFC 9110 §7.6.1) and never cross a proxy.
-const HOP_BY_HOP: [&str; 9] = [
-    "connection",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-];
-
-/// Headers the gateway writes itself for the backend; inbound copies never pass.
-const SET_BY_GATEWAY: [&str; 6] = [
-    "host",
-    "content-length",
-    "forwarded",
-    "x-forwarded-for",
-    "x-forwarded-host",
-    "x-forwarded-proto",
-];
-
-/// A header name as CGI, WSGI, Rack and PHP see it: case-insensitive, `_` the same as `-`
-/// (`X_User` and `X-User` both become `HTTP_X_USER`).
-pub fn equivalent_name(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'_' => '-',
-            b => b.to_ascii_lowercase() as char,
-        })
-        .collect()
-}
-
-/// Whether `name` (in [`equivalent_name`] form) is a header the gateway manages itself.
-pub fn is_managed(name: &str) -> bool {
-    HOP_BY_HOP.contains(&name) || SET_BY_GATEWAY.contains(&name)
-}
 
 /// The backend connection pool: one per server, shared by every route.
 #[derive(Clone)]
@@ -149,6 +111,18 @@ fn nominated(headers: &HeaderMap) -> Vec<String> {
         .collect()
 }
 
+/// The judged request, as the front door canonicalised it.
+pub struct Forwarded<'a> {
+    /// Method and headers as received.
+    pub parts: &'a Parts,
+    /// The canonical target that was judged.
+    pub target: &'a Target,
+    /// The client's address.
+    pub peer: Option<SocketAddr>,
+    /// The body as received.
+    pub body: axum::body::Bytes,
+}
+
 /// The headers the backend receives: see "What the backend receives" in docs/gateway.md.
 fn upstream_headers(
     route: &Route,
@@ -191,31 +165,30 @@ fn upstream_headers(
 }
 
 /// Forwards the judged request to `backend`.
-#[allow(clippy::too_many_arguments)]
 pub async fn forward(
     upstream: &Upstream,
     backend: &str,
     route: &Route,
-    parts: &Parts,
-    target: &Target,
-    peer: Option<SocketAddr>,
-    body: axum::body::Bytes,
+    request: Forwarded<'_>,
     accepted: &Accepted,
-) -> Result<Response, Rejection> {
-    let unavailable = |detail: &str| {
-        Rejection::new(
-            StatusCode::BAD_GATEWAY,
-            "backend_unavailable",
-            detail.to_owned(),
-        )
-    };
-    let payload_mode = route.jose_body && route.forward_payload;
+) -> Result<Response, Denial> {
+    let Forwarded {
+        parts,
+        target,
+        peer,
+        body,
+    } = request;
+    let unavailable = |detail: &str| Denial::new(Code::BackendUnavailable, detail.to_owned());
+    let payload_mode = route.mode
+        == (Mode::JoseBody {
+            forward_payload: true,
+        });
     let payload_type = payload_mode.then(|| payload_content_type(accepted));
     let mut headers = upstream_headers(route, parts, peer, payload_type.as_deref(), accepted);
-    let query = if route.forward_token || route.jose_body {
+    let query = if route.forward_token || route.mode != Mode::Bearer {
         target.query().map(str::to_owned)
     } else {
-        crate::extract::strip_token(&route.token, &mut headers, target.query())
+        super::extract::strip_token(&route.token, &mut headers, target.query())
     };
     let target = target.with_query(query);
     let uri = Uri::try_from(format!("{}{target}", backend.trim_end_matches('/')))

@@ -10,11 +10,38 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct StoreDown(pub String);
 
+/// The replay stores by their spec (`memory`, `redis://...`), created on first use. They live
+/// in the server's state, not in a configuration, so that a reload forgets no spent token.
+#[derive(Default)]
+pub struct Stores(std::sync::Mutex<HashMap<String, std::sync::Arc<ReplayStore>>>);
+
+impl Stores {
+    /// The store for `spec`. The spec was checked at load; were it refused here anyway, the
+    /// store counts as down (never a silent fall back to memory, which would stop several
+    /// instances from seeing each other's tokens).
+    pub fn get(&self, spec: &str) -> Result<std::sync::Arc<ReplayStore>, StoreDown> {
+        let mut stores = self
+            .0
+            .lock()
+            .map_err(|_| StoreDown("replay stores poisoned".into()))?;
+        if let Some(store) = stores.get(spec) {
+            return Ok(store.clone());
+        }
+        let store = std::sync::Arc::new(ReplayStore::new(spec).map_err(StoreDown)?);
+        stores.insert(spec.to_owned(), store.clone());
+        Ok(store)
+    }
+}
+
 /// Where seen `jti`s are kept.
 pub enum ReplayStore {
+    /// One instance's memory.
     Memory(Mutex<Seen>),
+    /// A Redis server shared by instances.
     Redis {
+        /// The client.
         client: redis::Client,
+        /// The kept connection.
         conn: tokio::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
     },
 }
@@ -172,4 +199,48 @@ fn take_back(mut c: redis::aio::MultiplexedConnection, key: &str, mark: &str, tt
             Err(_) => tracing::warn!("single-use mark take-back timed out (the mark has expired)"),
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ReplayStore;
+    use crate::runtime::VerifiedCache;
+    use joseguard::jws::Header;
+    use joseguard::jwt::{Claims, Validation};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// One NumericDate, one rounding: whatever the fraction, leeway and TTL, a cached entry
+        /// never serves a token the validation would refuse, and a single-use mark is still
+        /// there at every second the validation would accept the token.
+        #[test]
+        fn cache_and_single_use_agree_with_validation(
+            exp in 1_000_000_000i64..2_000_000_000,
+            millis in 0u32..1000,
+            leeway in 0u64..600,
+            ttl in 0u64..900,
+            cached_at in -700i64..700,
+            later in 0i64..1500,
+        ) {
+            let payload = format!(r#"{{"exp":{exp}.{millis:03}}}"#);
+            let validation = Validation::new().leeway(leeway);
+            let accepts = |t: i64| validation.validate(&Header::new(), payload.as_bytes(), t).is_ok();
+            let claims = Claims::from_json(payload.as_bytes()).unwrap();
+            let valid_until = claims.valid_until(leeway);
+            let now = exp + cached_at;
+            prop_assume!(accepts(now));
+            let t = now + later;
+            let cache = VerifiedCache::new(8, std::time::Duration::from_secs(ttl));
+            if t < cache.until(valid_until, now) {
+                prop_assert!(accepts(t), "served from the cache at {t} after the token expired");
+            }
+            let store = ReplayStore::new("memory").unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            prop_assert!(rt.block_on(store.first_use("k", valid_until.unwrap(), now)).unwrap());
+            if accepts(t) {
+                let first = rt.block_on(store.first_use("k", valid_until.unwrap(), t)).unwrap();
+                prop_assert!(!first, "the mark was gone at {t} while the token was still valid");
+            }
+        }
+    }
 }

@@ -1,7 +1,4 @@
 //! The server under test on a loopback port, and helpers to read its answers.
-#![allow(dead_code)] // each test file uses its own share
-
-pub mod pki;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -91,14 +88,13 @@ pub async fn get_text(url: &str) -> String {
         .unwrap()
 }
 
-/// What a recording backend received: method, request target exactly as it arrived, headers
-/// (names lower case, in order) and body.
+/// What a recording backend received: method, request target exactly as it arrived, and headers
+/// (names lower case, in order).
 #[derive(Debug, Clone)]
 pub struct Received {
     pub method: String,
     pub target: String,
     pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
 }
 
 impl Received {
@@ -127,8 +123,8 @@ impl Recorder {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let log: Arc<std::sync::Mutex<Vec<Received>>> = Default::default();
         let kept = log.clone();
-        let app = axum::Router::new().fallback(
-            move |method: Method, uri: Uri, headers: HeaderMap, body: axum::body::Bytes| {
+        let app =
+            axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
                 let kept = kept.clone();
                 async move {
                     kept.lock().unwrap().push(Received {
@@ -140,12 +136,10 @@ impl Recorder {
                                 (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into())
                             })
                             .collect(),
-                        body: body.to_vec(),
                     });
                     "recorded"
                 }
-            },
-        );
+            });
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Recorder { url, log }
     }

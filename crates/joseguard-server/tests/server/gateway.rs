@@ -3,11 +3,8 @@
 
 use std::time::Duration;
 
-mod common;
-use common::{client, get_text, problem, Gw};
+use crate::common::{client, get_text, problem, Gw};
 
-use axum::body::Bytes;
-use axum::http::{HeaderMap, Method, Uri};
 use base64::Engine;
 use joseguard::jws::{Header, JwsBuilder};
 use joseguard::jwt::{self, JwtBuilder};
@@ -15,17 +12,18 @@ use joseguard::{b64, EcCurve, Jwk, JwsAlgorithm, KeySpec};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-/// A backend that answers with what it received.
-async fn backend(slow: Option<Duration>) -> String {
+/// The echo backend (the one the quickstart embeds): answers with what it received.
+async fn backend() -> String {
+    joseguard_server::http::echo::start().await.unwrap()
+}
+
+/// A backend that answers only after `delay`.
+async fn slow_backend(delay: Duration) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| async move {
-        if let Some(d) = slow {
-            tokio::time::sleep(d).await;
-        }
-        let h: serde_json::Map<String, Value> =
-            headers.iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into())).collect();
-        axum::Json(json!({"method": method.as_str(), "uri": uri.to_string(), "headers": h, "body": String::from_utf8_lossy(&body)}))
+    let app = axum::Router::new().fallback(move || async move {
+        tokio::time::sleep(delay).await;
+        "late"
     });
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     url
@@ -86,7 +84,7 @@ X-Roles-Json = "realm_access.roles"
 #[tokio::test]
 async fn bearer_answers() {
     let k1 = es_key("k1");
-    let be = backend(None).await;
+    let be = backend().await;
     let cfg = base_config(&be, "[issuer.keys]\nk1 = { file = \"k1.jwk\" }", API);
     let gw = Gw::start(
         "bearer",
@@ -258,7 +256,7 @@ async fn every_key_source_and_the_gravitee_example() {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         url
     };
-    let be = backend(None).await;
+    let be = backend().await;
     let b64_spki = base64::engine::general_purpose::STANDARD.encode(b64_key.to_spki_der().unwrap());
     let inline_toml = inline.to_public_value().to_string().replace('"', "\\\"");
     let issuers = format!(
@@ -361,7 +359,7 @@ issuers = ["op", "set", "url"]
 #[tokio::test]
 async fn rules_deny_with_403() {
     let k1 = es_key("k1");
-    let be = backend(None).await;
+    let be = backend().await;
     let routes = r#"
 [[route]]
 path = "/api"
@@ -435,7 +433,7 @@ rules = { all = [
 #[tokio::test]
 async fn jose_body_mode_forwards_original_or_payload() {
     let k1 = es_key("k1");
-    let be = backend(None).await;
+    let be = backend().await;
     let routes = r#"
 [[route]]
 path = "/orig"
@@ -594,7 +592,7 @@ cty = ["json", "text/plain"]
 #[tokio::test]
 async fn token_sources_header_query_cookie() {
     let k1 = es_key("k1");
-    let be = backend(None).await;
+    let be = backend().await;
     let routes = r#"
 [[route]]
 path = "/h"
@@ -659,7 +657,7 @@ token = { cookie = "session" }
 #[tokio::test]
 async fn backend_failures_are_502_and_504() {
     let k1 = es_key("k1");
-    let slow = backend(Some(Duration::from_secs(5))).await;
+    let slow = slow_backend(Duration::from_secs(5)).await;
     let routes = r#"
 [[route]]
 path = "/down"
@@ -722,46 +720,41 @@ async fn keys_unavailable_is_503_with_retry_after() {
     );
 }
 
-/// Forward-auth reads the original request from its integration's one source, never another:
-/// a header the client could have set is ignored by an integration that does not use it, and a
-/// missing, repeated or ambiguous source is refused.
-#[tokio::test]
-async fn forward_auth_for_nginx_traefik_and_envoy() {
+/// A gateway with forward-auth for `integration`, the `/api` routes and an `/admin` route that
+/// needs scope admin; the issuer's key and a valid token.
+async fn forward_auth_gateway(name: &str, integration: &str) -> (Gw, Jwk, String) {
     let k1 = es_key("k1");
     let t = token(&k1, JwsAlgorithm::ES256, |b| {
         b.claim("realm_access", json!({"roles": ["a", "b"]}))
     });
     let routes = format!(
-        "{API}\n[[route]]\npath = \"/admin\"\nissuers = [\"op\"]\nrules = {{ claim = \"scope\", contains = \"admin\" }}\n"
+        "{API}\n[[route]]\npath = \"/admin\"\nissuers = [\"op\"]\nrules = {{ claim = \"scope\", contains = \"admin\" }}\n[forward_auth]\n{integration}\n"
     );
-    let public = k1.to_public().unwrap().to_json();
-    let start = |name: &'static str, integration: &'static str| {
-        let routes = routes.clone();
-        let public = public.clone();
-        async move {
-            let cfg = base_config(
-                "http://127.0.0.1:9",
-                "[issuer.keys]\nk1 = { file = \"k1.jwk\" }",
-                &format!("{routes}\n[forward_auth]\n{integration}\n"),
-            );
-            Gw::start(name, &cfg, &[("k1.jwk", public)]).await
-        }
-    };
-    let c = client();
-    let auth = |gw: &Gw, headers: &[(&str, &str)], path: &str| {
-        let mut r = c.get(gw.url(path)).bearer_auth(&t);
-        for (n, v) in headers {
-            r = r.header(*n, *v);
-        }
-        r.send()
-    };
-    let status = |r: reqwest::Response| r.status().as_u16();
-    // nginx: X-Original-Method and X-Original-URI, exactly once each.
-    let gw = start("fwd-nginx", "integration = \"nginx\"").await;
+    let cfg = base_config(
+        "http://127.0.0.1:9",
+        "[issuer.keys]\nk1 = { file = \"k1.jwk\" }",
+        &routes,
+    );
+    let gw = Gw::start(name, &cfg, &[("k1.jwk", k1.to_public().unwrap().to_json())]).await;
+    (gw, k1, t)
+}
+
+/// A forward-auth request with the token and these headers to `path`.
+async fn ask_auth(gw: &Gw, token: &str, headers: &[(&str, &str)], path: &str) -> reqwest::Response {
+    let mut r = client().get(gw.url(path)).bearer_auth(token);
+    for (n, v) in headers {
+        r = r.header(*n, *v);
+    }
+    r.send().await.unwrap()
+}
+
+/// nginx: `X-Original-Method` and `X-Original-URI`, exactly once each, canonicalised like the
+/// gateway's own targets; another header or a path after the endpoint is not its source.
+#[tokio::test]
+async fn forward_auth_nginx_reads_its_two_headers_only() {
+    let (gw, _, t) = forward_auth_gateway("fwd-nginx", "integration = \"nginx\"").await;
     let nginx = |uri| vec![("X-Original-Method", "GET"), ("X-Original-URI", uri)];
-    let r = auth(&gw, &nginx("/api/orders"), "/_joseguard/auth")
-        .await
-        .unwrap();
+    let r = ask_auth(&gw, &t, &nginx("/api/orders"), "/_joseguard/auth").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-user"], "alice");
     assert_eq!(r.headers()["x-roles"], "a,b");
@@ -769,6 +762,7 @@ async fn forward_auth_for_nginx_traefik_and_envoy() {
         (nginx("/api/../admin"), 403),
         (nginx("/api/%2e%2e/admin"), 403),
         (nginx("/api%2fx"), 400),
+        (nginx("/api/x?access_token=other"), 400),
         (vec![("X-Original-URI", "/api/x")], 400),
         (
             vec![("X-Original-Method", "GET"), ("X-Forwarded-Uri", "/api/x")],
@@ -778,11 +772,13 @@ async fn forward_auth_for_nginx_traefik_and_envoy() {
             vec![("X-Original-Method", "TRACE"), ("X-Original-URI", "/api/x")],
             403,
         ),
+        (nginx("/nowhere"), 403),
     ] {
-        let r = auth(&gw, &headers, "/_joseguard/auth").await.unwrap();
-        assert_eq!(status(r), want, "{headers:?}");
+        // nginx passes on only 401 and 403: what the gateway answers 404 or 405 is 403 here.
+        let r = ask_auth(&gw, &t, &headers, "/_joseguard/auth").await;
+        assert_eq!(r.status().as_u16(), want, "{headers:?}");
     }
-    let twice = c
+    let twice = client()
         .get(gw.url("/_joseguard/auth"))
         .bearer_auth(&t)
         .header("X-Original-Method", "GET")
@@ -792,18 +788,19 @@ async fn forward_auth_for_nginx_traefik_and_envoy() {
         .await
         .unwrap();
     assert_eq!(twice.status(), 400);
-    // The original URI's query carries no second token.
-    let r = auth(&gw, &nginx("/api/x?access_token=other"), "/_joseguard/auth")
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    // A path after the endpoint is Envoy's source, not nginx's.
-    let r = auth(&gw, &nginx("/api/x"), "/_joseguard/auth/admin")
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    // Traefik: X-Forwarded-Method and X-Forwarded-Uri; a client's X-Original-URI means nothing.
-    let gw = start("fwd-traefik", "integration = \"traefik\"").await;
+    let r = ask_auth(&gw, &t, &nginx("/api/x"), "/_joseguard/auth/admin").await;
+    assert_eq!(
+        r.status(),
+        400,
+        "a path after the endpoint is Envoy's source"
+    );
+}
+
+/// Traefik: `X-Forwarded-Method` and `X-Forwarded-Uri`; a client's `X-Original-URI` means
+/// nothing.
+#[tokio::test]
+async fn forward_auth_traefik_ignores_nginx_headers() {
+    let (gw, _, t) = forward_auth_gateway("fwd-traefik", "integration = \"traefik\"").await;
     let traefik = |uri| {
         vec![
             ("X-Forwarded-Method", "GET"),
@@ -811,33 +808,26 @@ async fn forward_auth_for_nginx_traefik_and_envoy() {
             ("X-Original-URI", "/api/x"),
         ]
     };
-    assert_eq!(
-        status(
-            auth(&gw, &traefik("/api/x"), "/_joseguard/auth")
-                .await
-                .unwrap()
-        ),
-        200
-    );
-    assert_eq!(
-        status(
-            auth(&gw, &traefik("/admin/x"), "/_joseguard/auth")
-                .await
-                .unwrap()
-        ),
-        403
-    );
-    // Envoy ext_authz with path_prefix: the original path follows ours; headers are ignored.
-    let gw = start("fwd-envoy", "integration = \"envoy\"").await;
-    let r = auth(
+    let r = ask_auth(&gw, &t, &traefik("/api/x"), "/_joseguard/auth").await;
+    assert_eq!(r.status(), 200);
+    let r = ask_auth(&gw, &t, &traefik("/admin/x"), "/_joseguard/auth").await;
+    assert_eq!(r.status(), 403);
+}
+
+/// Envoy `ext_authz` with `path_prefix`: the original path follows the endpoint's; headers are
+/// ignored; the answers are the gateway's.
+#[tokio::test]
+async fn forward_auth_envoy_reads_the_path() {
+    let (gw, k1, t) = forward_auth_gateway("fwd-envoy", "integration = \"envoy\"").await;
+    let r = ask_auth(
         &gw,
+        &t,
         &[("X-Original-URI", "/api/x")],
         "/_joseguard/auth/admin/x",
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 403);
-    let r = c
+    let r = client()
         .post(gw.url("/_joseguard/auth/api/orders"))
         .bearer_auth(&t)
         .send()
@@ -847,46 +837,38 @@ async fn forward_auth_for_nginx_traefik_and_envoy() {
     let expired = token(&k1, JwsAlgorithm::ES256, |b| {
         b.expires_at(jwt::now() - 3600)
     });
-    let (s, _, body) = problem(
-        c.get(gw.url("/_joseguard/auth/api"))
-            .bearer_auth(&expired)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, _, body) = problem(ask_auth(&gw, &expired, &[], "/_joseguard/auth/api").await).await;
     assert_eq!(
         (s, body["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("token_expired"))
     );
-    // Explicit header names.
-    let gw = start(
+}
+
+/// Explicit header names, and no other.
+#[tokio::test]
+async fn forward_auth_with_named_headers() {
+    let (gw, _, t) = forward_auth_gateway(
         "fwd-headers",
         "integration = \"headers\"\nuri_header = \"X-Uri\"\nmethod_header = \"X-Method\"",
     )
     .await;
-    let r = auth(
+    let r = ask_auth(
         &gw,
+        &t,
         &[("X-Method", "GET"), ("X-Uri", "/api/x")],
         "/_joseguard/auth",
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(r.status(), 200);
-    let r = auth(
-        &gw,
-        &[("X-Original-Method", "GET"), ("X-Original-URI", "/api/x")],
-        "/_joseguard/auth",
-    )
-    .await
-    .unwrap();
+    let nginx = [("X-Original-Method", "GET"), ("X-Original-URI", "/api/x")];
+    let r = ask_auth(&gw, &t, &nginx, "/_joseguard/auth").await;
     assert_eq!(r.status(), 400);
 }
 
 #[tokio::test]
 async fn metrics_and_reload() {
     let (k1, k2) = (es_key("k1"), es_key("k2"));
-    let be = backend(None).await;
+    let be = backend().await;
     let cfg = base_config(&be, "[issuer.keys]\nk1 = { file = \"k1.jwk\" }", API);
     let gw = Gw::start(
         "reload",
@@ -963,8 +945,10 @@ async fn config_errors_name_the_key_and_the_fix() {
         ("[[issuer]]\nname = \"a\"\nalgorithms = [\"none\"]\njwks_url = \"https://x/j\"\n", "alg none"),
         ("[[issuer]]\nname = \"a\"\nalgorithms = [\"ES256\"]\n", "no keys"),
         ("[[issuer]]\nname = \"a\"\nalgorithms = [\"ES256\"]\njwks_url = \"http://example.com/j\"\n", "https"),
-        ("[server]\nlisten = \"nowhere\"", "server.listen"),
-        ("[server]\nrequest_timeout = \"soon\"", "server.request_timeout"),
+        ("[server]\nlisten = \"nowhere\"", ".toml:2: listen = \"nowhere\": invalid socket address"),
+        ("[server]\nrequest_timeout = \"soon\"", ".toml:2: request_timeout = \"soon\": expected number at 0 (write e.g."),
+        ("[[route]]\npath = \"/a\"\nissuers = [\"a\"]\nmode = \"jose\"\n", ".toml:4: mode = \"jose\": unknown variant `jose`"),
+        ("[backend]\necho = true\n\n[[route]]\npath = \"/a\"\nissuers = [\"x\"]\n", ".toml:4: route[0] (/a).issuers: no [[issuer]] named \"x\""),
         ("[server]\nbogus = 1", "unknown field `bogus`"),
         ("[[issuer]]\nname = \"a\"\nalgorithms = [\"ES256\"]\n[issuer.keys]\nk = \"ssh-rsa garbage\"\n", "issuer[0] (a).keys.k"),
         ("[[issuer]]\nname = \"a\"\nalgorithms = [\"ES256\"]\n[issuer.keys]\nk = { file = \"missing.pem\" }\n", "missing.pem"),
@@ -987,7 +971,7 @@ async fn config_errors_name_the_key_and_the_fix() {
 #[tokio::test]
 async fn garbage_never_yields_500() {
     let k1 = es_key("k1");
-    let be = backend(None).await;
+    let be = backend().await;
     let cfg = base_config(&be, "[issuer.keys]\nk1 = { file = \"k1.jwk\" }", API);
     let gw = Gw::start(
         "garbage",
@@ -1024,7 +1008,7 @@ async fn garbage_never_yields_500() {
 #[tokio::test]
 async fn reloads_when_the_file_changes() {
     let (k1, k2) = (es_key("k1"), es_key("k2"));
-    let be = backend(None).await;
+    let be = backend().await;
     let watched = |keys: &str| {
         base_config(&be, keys, API).replace("watch_interval = \"0s\"", "watch_interval = \"100ms\"")
     };
@@ -1082,7 +1066,7 @@ async fn reloads_when_the_file_changes() {
 #[tokio::test]
 async fn verified_token_cache_never_outlives_exp_or_a_reload() {
     let k1 = es_key("k1");
-    let be = backend(None).await;
+    let be = backend().await;
     let issuer = "leeway = \"0s\"\n[issuer.keys]\nk1 = { file = \"k1.jwk\" }";
     let routes = format!("{API}\n[[route]]\npath = \"/admin\"\nissuers = [\"op\"]\nrules = {{ claim = \"scope\", contains = \"admin\" }}\n");
     let cfg = base_config(&be, issuer, &routes);

@@ -2,15 +2,13 @@
 //! docs/gateway.md shows: what the client can and cannot make joseguard judge, and what the
 //! backend behind nginx receives.
 
-mod common;
-
-use common::{debian_program, free_port, get, raw, wait_listening, Child, Gw, Recorder};
+use crate::common::{debian_program, free_port, get, raw, wait_listening, Child, Gw, Recorder};
 use joseguard::jwt::{self, JwtBuilder};
 use joseguard::{EcCurve, Jwk, JwsAlgorithm, KeySpec};
 
 /// The nginx server block of docs/gateway.md, with the addresses filled in.
 fn nginx_conf(dir: &std::path::Path, port: u16, gateway: &str, backend: &str) -> String {
-    let doc = include_str!("../../../docs/gateway.md");
+    let doc = include_str!("../../../../docs/gateway.md");
     let start = doc
         .find("```nginx\n")
         .expect("docs/gateway.md has an nginx example")

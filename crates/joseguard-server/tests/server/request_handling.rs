@@ -3,11 +3,9 @@
 //! requests (no client library normalises them) against a recording backend; every case asserts
 //! the answer and what the backend received, and refused requests must never arrive.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{get, raw, Gw, Recorder};
+use crate::common::{get, raw, Gw, Recorder};
 use joseguard::jwt::{self, JwtBuilder};
 use joseguard::{EcCurve, Jwk, JwsAlgorithm, KeySpec};
 
@@ -194,6 +192,7 @@ async fn the_backend_receives_only_verified_identity_headers() {
     .await;
     assert_eq!(s, 200);
     let got = be.take().remove(0);
+    assert_eq!(got.method, "GET");
     assert_eq!(got.header("x-user"), ["alice"]);
     for gone in [
         "x_user",

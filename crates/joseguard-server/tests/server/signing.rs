@@ -11,8 +11,7 @@ use joseguard::{EcCurve, Jwk, JwkSet, JwsAlgorithm, KeySpec, Sha2};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-mod common;
-use common::{client, get_text, problem, Gw};
+use crate::common::{client, get_text, problem, Gw};
 
 fn b64url(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -198,17 +197,35 @@ fn allowed(b: JwtBuilder) -> JwtBuilder {
         .claim("dept", json!(["legal", "hr"]))
 }
 
-#[tokio::test]
-async fn workers_sign_refuse_and_validate() {
+/// The workers of [`DOCSIGN`] on a fresh server (named `name`), their authorization server,
+/// and a document.
+async fn docsign(name: &str) -> (Gw, As, Vec<u8>, Value) {
     let authz = As::new(
         KeySpec::Ec(EcCurve::P256),
         JwsAlgorithm::ES256,
         "https://as.example",
     );
-    let gw = Gw::start("workers", &config(&authz, DOCSIGN), &[]).await;
+    let gw = Gw::start(name, &config(&authz, DOCSIGN), &[]).await;
     let doc = b"the contract, version 3".to_vec();
     let data = json!({ "data": b64(&doc) });
+    (gw, authz, doc, data)
+}
 
+/// Signs `doc` with `docsign`: the compact JWS.
+async fn signed(gw: &Gw, authz: &As, data: &Value) -> String {
+    let answer: Value = sign(gw, "docsign", Some(&authz.token(allowed)), data.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    answer["jws"].as_str().unwrap().to_owned()
+}
+
+/// Signed: the JWS verifies with the worker's published key and carries the context; the raw
+/// body is the document too.
+#[tokio::test]
+async fn signed_documents_verify_and_carry_the_context() {
+    let (gw, authz, doc, data) = docsign("signed-documents-verify-and-carry-the-co").await;
     // Signed: the JWS verifies with the worker's published key and carries the context.
     let resp = sign(&gw, "docsign", Some(&authz.token(allowed)), data.clone()).await;
     assert_eq!(resp.status(), 200);
@@ -236,7 +253,12 @@ async fn workers_sign_refuse_and_validate() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
+}
 
+/// Each rule kind denies with 403 and names the claim; `any` takes either branch.
+#[tokio::test]
+async fn every_rule_kind_denies_with_403() {
+    let (gw, authz, _, data) = docsign("every-rule-kind-denies-with-403").await;
     // Each rule kind denies with 403 and says which claim.
     let denials: Vec<(&str, Adjust)> = vec![
         ("acr", Box::new(|b| allowed(b).claim("acr", "low"))),
@@ -271,7 +293,13 @@ async fn workers_sign_refuse_and_validate() {
             .status(),
         200
     );
+}
 
+/// 401 with a Bearer challenge for a missing, malformed, foreign or stale token; a token
+/// expired within the clock skew still passes.
+#[tokio::test]
+async fn token_refusals_are_401_with_a_challenge() {
+    let (gw, authz, _, data) = docsign("token-refusals-are-401-with-a-challenge").await;
     // 401 with a Bearer challenge: missing, malformed, wrong key, aud missing or foreign, too
     // old for the clock skew; a token expired within the skew is still accepted.
     let resp = sign(&gw, "docsign", None, data.clone()).await;
@@ -327,7 +355,16 @@ async fn workers_sign_refuse_and_validate() {
             .status(),
         200
     );
+}
 
+/// A submitted hash gets a raw signature that completes a JWS; malformed requests are 400.
+#[tokio::test]
+async fn submitted_hashes_get_raw_signatures() {
+    let (gw, authz, doc, data) = docsign("submitted-hashes-get-raw-signatures").await;
+    let kid = worker_keys(&gw, "docsign").await.keys()[0]
+        .kid()
+        .unwrap()
+        .to_owned();
     // A submitted hash gives a raw signature: over the hash of a JWS signing input it completes
     // a compact JWS that verifies with the published key.
     let header = Header::new().with("alg", "ES256").with("kid", kid.as_str());
@@ -354,7 +391,7 @@ async fn workers_sign_refuse_and_validate() {
         (json!({ "data": "%%%" }), "request_invalid"),
         (
             json!({ "data": b64(&doc), "alg": "RS256" }),
-            "alg_not_allowed",
+            "alg_not_offered",
         ),
         (json!({ "data": b64(&doc), "extra": 1 }), "request_invalid"),
     ] {
@@ -367,7 +404,12 @@ async fn workers_sign_refuse_and_validate() {
     }
     let resp = sign(&gw, "nobody", Some(&authz.token(allowed)), data.clone()).await;
     assert_eq!(code_of(resp).await.1, "worker_unknown");
+}
 
+/// Flattened Ed25519 output with the context in a signed attributes object.
+#[tokio::test]
+async fn flattened_output_with_signed_attributes() {
+    let (gw, authz, doc, data) = docsign("flattened-output-with-signed-attributes").await;
     // Flattened, Ed25519, the context in a signed attributes object beside the document.
     let resp = sign(&gw, "flat", Some(&authz.token(|b| b)), data.clone()).await;
     assert_eq!(resp.status(), 200);
@@ -382,10 +424,16 @@ async fn workers_sign_refuse_and_validate() {
         json!({"signer": "alice", "level": "high"})
     );
     // EdDSA signs documents, not hashes.
+    let hash = Sha2::Sha256.digest(&doc);
     let req = json!({ "hash": b64(&hash), "hashAlgorithm": "SHA-256" });
     let resp = sign(&gw, "flat", Some(&authz.token(|b| b)), req).await;
     assert_eq!(code_of(resp).await.1, "hash_algorithm_unsupported");
+}
 
+/// Detached, unencoded (RFC 7797) output for large documents, with the caller's algorithm.
+#[tokio::test]
+async fn detached_unencoded_output_for_large_documents() {
+    let (gw, authz, _, _) = docsign("detached-unencoded-output-for-large-docu").await;
     // Detached and unencoded (RFC 7797) for large documents; the caller picks among the
     // worker's algorithms.
     let large = vec![b'x'; 200_000];
@@ -409,7 +457,12 @@ async fn workers_sign_refuse_and_validate() {
     let v = verifier(keys, JwsAlgorithm::RS256, &[]);
     assert!(v.verify_detached(detached.as_bytes(), &large).is_ok());
     assert!(v.verify_detached(detached.as_bytes(), b"other").is_err());
+}
 
+/// A binding authorizes only the document whose hash the token names.
+#[tokio::test]
+async fn binding_names_the_document() {
+    let (gw, authz, doc, data) = docsign("binding-names-the-document").await;
     // Binding: the token authorizes only the document whose hash it names.
     let bound = |d: &[u8]| {
         let h = b64url(&Sha2::Sha256.digest(d));
@@ -438,7 +491,12 @@ async fn workers_sign_refuse_and_validate() {
         "hash_algorithm_unsupported",
         "ES384 signs SHA-384"
     );
+}
 
+/// Single use: once, then 409; `jti` required; a denied request spends nothing.
+#[tokio::test]
+async fn single_use_tokens_sign_once() {
+    let (gw, authz, _, data) = docsign("single-use-tokens-sign-once").await;
     // Single use: once, then 409; a token without jti is refused.
     let once = authz.token(|b| b);
     assert_eq!(
@@ -472,7 +530,25 @@ async fn workers_sign_refuse_and_validate() {
             .status(),
         403
     );
+}
 
+/// The validation worker's verdicts on what the signing workers produced.
+#[tokio::test]
+async fn validation_worker_judges_what_was_signed() {
+    let (gw, authz, doc, data) = docsign("validation-worker-judges-what-was-signed").await;
+    let compact = signed(&gw, &authz, &data).await;
+    let large = vec![b'x'; 200_000];
+    let answer: Value = client()
+        .post(gw.url("/workers/big/sign"))
+        .bearer_auth(authz.token(|b| b))
+        .json(&json!({ "data": b64(&large) }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let detached = answer["jws"].as_str().unwrap().to_owned();
     // The validation worker checks what the signing workers produced.
     let verify = |body: Vec<u8>| {
         let url = gw.url("/workers/check/verify");
@@ -499,7 +575,21 @@ async fn workers_sign_refuse_and_validate() {
     let foreign = authz.token(|b| b);
     let verdict = verify(foreign.into_bytes()).await;
     assert_eq!(verdict["valid"], false, "the AS is not trusted by `check`");
+}
 
+/// The JWK Set of all signing workers, metrics per worker, and generated keys kept over a
+/// reload.
+#[tokio::test]
+async fn jwks_metrics_and_generated_keys_survive_reloads() {
+    let (gw, authz, _, data) = docsign("jwks-metrics-and-generated-keys-survive-").await;
+    let kid = worker_keys(&gw, "docsign").await.keys()[0]
+        .kid()
+        .unwrap()
+        .to_owned();
+    let once = authz.token(|b| b);
+    for _ in 0..2 {
+        sign(&gw, "once", Some(&once), data.clone()).await;
+    }
     // The JWK Set of all signing workers, and metrics per worker.
     let all: Value = client()
         .get(gw.url("/.well-known/jwks.json"))
@@ -832,9 +922,9 @@ async fn worker_config_errors_name_the_key() {
         ("kind = \"signing\"\nkey_file = \"k4.jwk\"\ngenerate = \"EC:P-256\"\n[worker.authorizer]\nservers = [\"nobody\"]", "no [[issuer]] named \"nobody\""),
         ("kind = \"signing\"\nkey_file = \"k5.jwk\"\ngenerate = \"EC:P-256\"\n[worker.authorizer]\nservers = [\"as\"]\nclaims_to_context = { kid = \"${sub}\" }", "registered JOSE header"),
         ("kind = \"signing\"\nkey_file = \"k6.jwk\"\ngenerate = \"EC:P-256\"\n[worker.authorizer]\nservers = [\"as\"]\nreplay_store = \"mysql://x\"", "replay_store"),
-        ("kind = \"signing\"\nkey_file = \"k7.jwk\"\ngenerate = \"EC:P-256\"\n[worker.authorizer]\nservers = [\"as\"]\nbinding = { claim = \"h\", hash = \"MD5\" }", "binding.hash"),
+        ("kind = \"signing\"\nkey_file = \"k7.jwk\"\ngenerate = \"EC:P-256\"\n[worker.authorizer]\nservers = [\"as\"]\nbinding = { claim = \"h\", hash = \"MD5\" }", "hash = \"MD5\" }: alg unsupported: \"MD5"),
         ("kind = \"validation\"\ntrust = [\"ghost\"]", "no [[issuer]] or signing [[worker]] named \"ghost\""),
-        ("kind = \"sealing\"", "kind"),
+        ("kind = \"sealing\"", "kind = \"sealing\": unknown variant `sealing`"),
     ] {
         let text = config(&authz, &worker(body));
         std::fs::write(dir.join("c.toml"), &text).unwrap();

@@ -8,8 +8,7 @@ use joseguard::jwt;
 use joseguard::{Jwk, JwsAlgorithm};
 use serde_json::Value;
 
-mod common;
-use common::pki::{ca, crl, leaf, token};
+use crate::pki::{ca, crl, leaf, token};
 
 #[tokio::test]
 async fn chains_validity_and_revocation() {
@@ -176,11 +175,11 @@ async fn chains_validity_and_revocation() {
 /// `root`.
 async fn x5c_gateway(
     name: &str,
-    root: &common::pki::Ca,
+    root: &crate::pki::Ca,
     backend: &str,
     issuers: &[(&str, &str, &str)],
     files: &[(&str, String)],
-) -> common::Gw {
+) -> crate::common::Gw {
     let mut config = format!(
         "[server]\nlisten = \"127.0.0.1:0\"\nwatch_interval = \"0s\"\nrequest_timeout = \"10s\"\n[backend]\nurl = \"{backend}\"\n"
     );
@@ -193,12 +192,12 @@ async fn x5c_gateway(
     }
     let mut all = vec![("root.pem", root.pem.clone())];
     all.extend(files.iter().cloned());
-    common::Gw::start(name, &config, &all).await
+    crate::common::Gw::start(name, &config, &all).await
 }
 
 /// (status, code, detail) of a bearer request to `path`.
-async fn ask(gw: &common::Gw, path: &str, token: &str) -> (u16, String, String) {
-    let r = common::client()
+async fn ask(gw: &crate::common::Gw, path: &str, token: &str) -> (u16, String, String) {
+    let r = crate::common::client()
         .get(gw.url(path))
         .bearer_auth(token)
         .send()
@@ -214,8 +213,8 @@ async fn ask(gw: &common::Gw, path: &str, token: &str) -> (u16, String, String) 
 }
 
 /// (status, code) of the token posted as a JOSE body to `path`.
-async fn post_body(gw: &common::Gw, path: &str, token: &str) -> (u16, String) {
-    let r = common::client()
+async fn post_body(gw: &crate::common::Gw, path: &str, token: &str) -> (u16, String) {
+    let r = crate::common::client()
         .post(gw.url(path))
         .header("content-type", "application/jose")
         .body(token.to_owned())
@@ -232,7 +231,7 @@ async fn post_body(gw: &common::Gw, path: &str, token: &str) -> (u16, String) {
 /// anything, in bearer and body mode, fail-open or not, and say nothing about the URL.
 #[tokio::test]
 async fn untrusted_chains_fetch_nothing() {
-    let internal = common::Recorder::start().await;
+    let internal = crate::common::Recorder::start().await;
     let target = format!("{}/internal/admin?action=purge", internal.url);
     let root = ca("Test Root");
     let stranger = ca("Stranger Root");
@@ -293,7 +292,7 @@ async fn crl_fetches_are_bounded() {
         }
     });
     // Redirects to a recorder; or streams 20 MiB.
-    let internal = common::Recorder::start().await;
+    let internal = crate::common::Recorder::start().await;
     let to = format!("{}/internal", internal.url);
     let other = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", other.local_addr().unwrap());
@@ -365,7 +364,7 @@ async fn crl_fetches_are_bounded() {
     // 20 MiB is cut off at the limit.
     let t = token(&huge_key, &[&huge_der], None);
     assert_eq!(ask(&gw, "/crl", &t).await.1, "revocation_unavailable");
-    let metrics = common::get_text(&gw.url("/metrics")).await;
+    let metrics = crate::common::get_text(&gw.url("/metrics")).await;
     assert!(
         metrics.contains(r#"joseguard_crl_fetch_failures_total{issuer="crl"} 3"#),
         "{metrics}"
@@ -410,7 +409,7 @@ async fn forged_crls_are_refused() {
 /// Which leaf may sign: the pin table of docs/gateway.md.
 #[tokio::test]
 async fn x5c_leaves_are_pinned_to_configured_keys() {
-    let backend = common::Recorder::start().await;
+    let backend = crate::common::Recorder::start().await;
     let root = ca("Test Root");
     let (a, a_der) = leaf(Some(&root), 1, (-1, 30), "http://127.0.0.1:9/none.crl");
     let (b, b_der) = leaf(Some(&root), 2, (-1, 30), "http://127.0.0.1:9/none.crl");

@@ -1,10 +1,12 @@
 //! Compact serialization (RFC 7515 §7.1): `BASE64URL(header) . payload . BASE64URL(signature)`.
 
+use std::borrow::Cow;
+
 use super::{decode_header, Limits, RawJws, RawSignature, Serialization};
 use crate::b64;
 use crate::error::{Error, Result};
 
-pub(crate) fn parse(token: &[u8], limits: &Limits) -> Result<RawJws> {
+pub(crate) fn parse<'a>(token: &'a [u8], limits: &Limits) -> Result<RawJws<'a>> {
     // Count the dots before splitting anything: a token of many dots is refused in one pass
     // (CVE-2025-27144 class).
     let dots = token.iter().filter(|&&b| b == b'.').count();
@@ -26,9 +28,11 @@ pub(crate) fn parse(token: &[u8], limits: &Limits) -> Result<RawJws> {
         serialization: Serialization::Compact,
         // An empty payload segment is how RFC 7515 Appendix F detaches content; whether it is
         // detached or empty is for the verifier's caller to say.
-        payload: Some(payload.to_owned()),
+        payload: Some(Cow::Borrowed(payload)),
+        // The signing input is the token itself up to the second dot: verified in place.
+        signing_input: Some(&token[..header.len() + 1 + payload.len()]),
         signatures: vec![RawSignature {
-            protected_b64: header.to_owned(),
+            protected_b64: Cow::Borrowed(header),
             protected,
             unprotected: None,
             signature: b64::decode(signature, "signature")?,

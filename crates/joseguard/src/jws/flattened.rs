@@ -1,27 +1,30 @@
 //! Flattened JSON serialization (RFC 7515 §7.2.2), and the signature object that the general
 //! serialization repeats.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::{decode_header, Header, Limits, RawJws, RawSignature, Serialization};
 use crate::b64;
 use crate::error::{Error, Result};
 
-pub(crate) fn parse(mut map: Map<String, Value>, limits: &Limits) -> Result<RawJws> {
+pub(crate) fn parse(mut map: Map<String, Value>, limits: &Limits) -> Result<RawJws<'static>> {
     let payload = take_payload(&mut map)?;
     let signature = signature_object(map, limits)?;
     Ok(RawJws {
         serialization: Serialization::Flattened,
         payload,
+        signing_input: None,
         signatures: vec![signature],
     })
 }
 
 /// The `payload` member; absent means detached.
-pub(crate) fn take_payload(map: &mut Map<String, Value>) -> Result<Option<String>> {
+pub(crate) fn take_payload(map: &mut Map<String, Value>) -> Result<Option<Cow<'static, str>>> {
     match map.remove("payload") {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
+        Some(Value::String(s)) => Ok(Some(Cow::Owned(s))),
         Some(_) => Err(Error::Malformed("payload must be a string".into())),
     }
 }
@@ -32,7 +35,7 @@ pub(crate) fn take_payload(map: &mut Map<String, Value>) -> Result<Option<String
 pub(crate) fn signature_object(
     mut map: Map<String, Value>,
     limits: &Limits,
-) -> Result<RawSignature> {
+) -> Result<RawSignature<'static>> {
     // RFC 7515 lets a JSON JWS omit the protected header (RFC 7520 §4.7 does); the signing input
     // then starts with an empty segment. `alg` is still bound by the verifier's allowlist.
     let protected_b64 = match map.remove("protected") {
@@ -59,7 +62,7 @@ pub(crate) fn signature_object(
         decode_header(&protected_b64, limits)?
     };
     Ok(RawSignature {
-        protected_b64,
+        protected_b64: Cow::Owned(protected_b64),
         protected,
         unprotected,
         signature,

@@ -6,7 +6,7 @@ use super::flattened::{signature_members, signature_object, take_payload};
 use super::{Header, Limits, RawJws, Serialization};
 use crate::error::{Error, Result};
 
-pub(crate) fn parse(mut map: Map<String, Value>, limits: &Limits) -> Result<RawJws> {
+pub(crate) fn parse(mut map: Map<String, Value>, limits: &Limits) -> Result<RawJws<'static>> {
     let payload = take_payload(&mut map)?;
     let Some(Value::Array(items)) = map.remove("signatures") else {
         return Err(Error::Malformed("signatures must be an array".into()));
@@ -34,6 +34,7 @@ pub(crate) fn parse(mut map: Map<String, Value>, limits: &Limits) -> Result<RawJ
     Ok(RawJws {
         serialization: Serialization::General,
         payload,
+        signing_input: None,
         signatures,
     })
 }

@@ -26,6 +26,8 @@ pub use verify::{
     VerifyPolicy,
 };
 
+use std::borrow::Cow;
+
 use crate::b64;
 use crate::error::{Error, Result};
 
@@ -52,25 +54,84 @@ impl Serialization {
 }
 
 /// One signature of a parsed JWS, before verification.
-pub(crate) struct RawSignature {
+pub(crate) struct RawSignature<'a> {
     /// The protected header segment exactly as received (its bytes are what was signed).
-    pub protected_b64: String,
+    pub protected_b64: Cow<'a, str>,
     pub protected: Header,
     pub unprotected: Option<Header>,
     pub signature: Vec<u8>,
 }
 
-/// A parsed JWS, before verification.
-pub(crate) struct RawJws {
+/// A parsed JWS, before verification. Compact tokens are borrowed, not copied.
+pub(crate) struct RawJws<'a> {
     pub serialization: Serialization,
     /// The payload exactly as it appears in the token (base64url, or raw with `b64: false`);
     /// `None` when the payload is detached.
-    pub payload: Option<String>,
-    pub signatures: Vec<RawSignature>,
+    pub payload: Option<Cow<'a, str>>,
+    /// A compact token's signing input, a slice of the token (`header.payload`).
+    pub signing_input: Option<&'a [u8]>,
+    pub signatures: Vec<RawSignature<'a>>,
+}
+
+/// A JWS parsed once and not yet verified: what routing needs (the serialization, the first
+/// protected header, its `kid`, the unverified payload to pick an issuer by `iss`), then
+/// [`Verifier::verify_parsed`] without parsing again. Compact tokens are borrowed.
+pub struct ParsedJws<'a> {
+    raw: RawJws<'a>,
+    token_len: usize,
+}
+
+impl<'a> ParsedJws<'a> {
+    /// Parses `token` under `limits` (the verifier's limits are checked again when it verifies).
+    pub fn parse(token: &'a [u8], limits: &Limits) -> Result<ParsedJws<'a>> {
+        Ok(ParsedJws {
+            raw: parse(token, limits)?,
+            token_len: token.len(),
+        })
+    }
+
+    /// The serialization the parser found.
+    pub fn serialization(&self) -> Serialization {
+        self.raw.serialization
+    }
+
+    /// The first signature's protected header (unverified).
+    pub fn protected_header(&self) -> &Header {
+        &self.raw.signatures[0].protected
+    }
+
+    /// The first signature's `kid`, from its protected header or else its unprotected one
+    /// (unverified).
+    pub fn kid(&self) -> Option<&str> {
+        let first = &self.raw.signatures[0];
+        first
+            .protected
+            .kid()
+            .or_else(|| first.unprotected.as_ref().and_then(Header::kid))
+    }
+
+    /// The payload, decoded as the first signature's `b64` says, unverified: for routing only.
+    /// `None` when detached.
+    pub fn unverified_payload(&self) -> Result<Option<Cow<'_, [u8]>>> {
+        let b64_payload = self.raw.signatures[0].protected.b64().unwrap_or(true);
+        match &self.raw.payload {
+            None => Ok(None),
+            Some(p) if b64_payload => Ok(Some(Cow::Owned(b64::decode(p.as_ref(), "payload")?))),
+            Some(p) => Ok(Some(Cow::Borrowed(p.as_bytes()))),
+        }
+    }
+
+    pub(crate) fn raw(&self) -> &RawJws<'a> {
+        &self.raw
+    }
+
+    pub(crate) fn token_len(&self) -> usize {
+        self.token_len
+    }
 }
 
 /// Splits a token into its serialization and parses it, enforcing the size limits first.
-pub(crate) fn parse(token: &[u8], limits: &Limits) -> Result<RawJws> {
+pub(crate) fn parse<'a>(token: &'a [u8], limits: &Limits) -> Result<RawJws<'a>> {
     if token.len() > limits.max_token_bytes {
         return Err(Error::TooLarge {
             what: "token",
@@ -139,19 +200,7 @@ pub fn sign_digest(
 /// The first signature's protected header, unverified. Use it to route (pick an issuer or a key
 /// source), never to decide.
 pub fn peek_header(token: &[u8]) -> Result<Header> {
-    peek(token).map(|(_, header)| header)
-}
-
-/// The serialization the parser found and the first signature's protected header, unverified:
-/// for routing, and for refusing a serialization before any key is looked up.
-pub fn peek(token: &[u8]) -> Result<(Serialization, Header)> {
-    let raw = parse(token, &Limits::default())?;
-    let serialization = raw.serialization;
-    raw.signatures
-        .into_iter()
-        .next()
-        .map(|s| (serialization, s.protected))
-        .ok_or_else(|| Error::Malformed("no signature".into()))
+    ParsedJws::parse(token, &Limits::default()).map(|p| p.protected_header().clone())
 }
 
 /// Operations that skip verification. Their names say so; never use them to make a decision.
@@ -178,7 +227,7 @@ pub mod dangerous {
             .is_none_or(|s| s.protected.b64().unwrap_or(true));
         let payload = match &raw.payload {
             None => None,
-            Some(p) if b64_payload => Some(b64::decode(p, "payload")?),
+            Some(p) if b64_payload => Some(b64::decode(p.as_ref(), "payload")?),
             Some(p) => Some(p.as_bytes().to_vec()),
         };
         Ok(Unverified {

@@ -1,10 +1,11 @@
 //! Verification: the policy, where keys come from, and what the caller learns.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
 use super::header::{self, HeaderRules};
-use super::{parse, primitive, Header, RawJws, RawSignature, Serialization};
+use super::{primitive, Header, ParsedJws, RawJws, RawSignature, Serialization};
 use crate::b64;
 use crate::error::{Error, Result};
 use crate::jwa::JwsAlgorithm;
@@ -329,8 +330,16 @@ impl Verifier {
     /// an empty payload segment verifies as an empty payload; use [`verify_detached`](Self::verify_detached)
     /// for detached content.
     pub fn verify(&self, token: &[u8]) -> Result<Verified> {
-        let mut raw = self.parse(token)?;
-        let Some(segment) = raw.payload.take() else {
+        self.check_keys()?;
+        let parsed = ParsedJws::parse(token, &self.policy.limits)?;
+        self.verify_parsed(&parsed)
+    }
+
+    /// Verifies a token parsed earlier (to route it) without parsing it again. The policy's
+    /// limits and serialization are checked here, whatever limits it was parsed under.
+    pub fn verify_parsed(&self, parsed: &ParsedJws<'_>) -> Result<Verified> {
+        let raw = self.admit(parsed)?;
+        let Some(segment) = raw.payload.as_deref() else {
             return Err(Error::Malformed(
                 "payload is detached; use verify_detached".into(),
             ));
@@ -341,7 +350,18 @@ impl Verifier {
     /// Verifies a JWS whose payload was detached (RFC 7515 Appendix F): the token must carry no
     /// payload (an empty compact segment, or no `payload` member) and `payload` is the content.
     pub fn verify_detached(&self, token: &[u8], payload: &[u8]) -> Result<Verified> {
-        let raw = self.parse(token)?;
+        self.check_keys()?;
+        let parsed = ParsedJws::parse(token, &self.policy.limits)?;
+        self.verify_parsed_detached(&parsed, payload)
+    }
+
+    /// [`verify_detached`](Self::verify_detached) on a token parsed earlier.
+    pub fn verify_parsed_detached(
+        &self,
+        parsed: &ParsedJws<'_>,
+        payload: &[u8],
+    ) -> Result<Verified> {
+        let raw = self.admit(parsed)?;
         if raw.payload.as_deref().is_some_and(|p| !p.is_empty()) {
             return Err(Error::Malformed(
                 "token carries a payload; it is not detached".into(),
@@ -350,7 +370,7 @@ impl Verifier {
         self.verify_raw(raw, PayloadSource::Detached(payload))
     }
 
-    fn parse(&self, token: &[u8]) -> Result<RawJws> {
+    fn check_keys(&self) -> Result<()> {
         if let Keys::Set(set) = &self.keys {
             if set.mixes_secret_and_public() && !self.policy.mixed_key_sets {
                 return Err(Error::KeyMismatch(
@@ -359,7 +379,36 @@ impl Verifier {
                 ));
             }
         }
-        let raw = parse(token, &self.policy.limits)?;
+        Ok(())
+    }
+
+    /// The policy's limits and serialization, on a parsed token.
+    fn admit<'p, 'a>(&self, parsed: &'p ParsedJws<'a>) -> Result<&'p RawJws<'a>> {
+        self.check_keys()?;
+        let limits = &self.policy.limits;
+        let raw = parsed.raw();
+        if parsed.token_len() > limits.max_token_bytes {
+            return Err(Error::TooLarge {
+                what: "token",
+                limit: limits.max_token_bytes,
+            });
+        }
+        if raw.signatures.len() > limits.max_signatures {
+            return Err(Error::TooLarge {
+                what: "signatures",
+                limit: limits.max_signatures,
+            });
+        }
+        if raw
+            .signatures
+            .iter()
+            .any(|s| s.protected_b64.len() > limits.max_header_bytes)
+        {
+            return Err(Error::TooLarge {
+                what: "protected header",
+                limit: limits.max_header_bytes,
+            });
+        }
         if let Some(expected) = self.policy.serialization {
             if expected != raw.serialization {
                 return Err(Error::SerializationMismatch {
@@ -371,7 +420,7 @@ impl Verifier {
         Ok(raw)
     }
 
-    fn verify_raw(&self, raw: RawJws, source: PayloadSource<'_>) -> Result<Verified> {
+    fn verify_raw(&self, raw: &RawJws<'_>, source: PayloadSource<'_>) -> Result<Verified> {
         let rules = self.policy.rules();
         // Header checks first: they decide b64, which decides what the payload bytes are.
         let checked: Vec<Result<(JwsAlgorithm, bool)>> = raw
@@ -390,25 +439,30 @@ impl Verifier {
         let (segment, payload) = if b64_values.is_empty() {
             // No header passed its checks, so no signature is verified and `b64` is unknown:
             // report the header errors below rather than a payload decoded under a guess.
-            (Vec::new(), Vec::new())
+            (Cow::Borrowed(&[][..]), Vec::new())
         } else {
             payload_bytes(&source, b64_payload)?
         };
 
+        // A compact token with its payload in it signed exactly its own first two segments.
+        let in_place = match source {
+            PayloadSource::Token(_) => raw.signing_input,
+            PayloadSource::Detached(_) => None,
+        };
         let total = raw.signatures.len();
         let mut outcomes = Vec::with_capacity(total);
-        for (index, (sig, check)) in raw.signatures.into_iter().zip(checked).enumerate() {
+        for (index, (sig, check)) in raw.signatures.iter().zip(checked).enumerate() {
             let (alg, key, error) = match check {
                 Err(e) => (None, None, Some(e)),
-                Ok((alg, _)) => match self.verify_one(&sig, alg, &segment, &payload) {
+                Ok((alg, _)) => match self.verify_one(sig, alg, in_place, &segment, &payload) {
                     Ok(key) => (Some(alg), Some(key), None),
                     Err(e) => (Some(alg), None, Some(e)),
                 },
             };
             outcomes.push(SignatureOutcome {
                 index,
-                protected: sig.protected,
-                unprotected: sig.unprotected,
+                protected: sig.protected.clone(),
+                unprotected: sig.unprotected.clone(),
                 alg,
                 key,
                 error,
@@ -435,8 +489,9 @@ impl Verifier {
     /// Verifies one signature; returns the key that verified it.
     fn verify_one(
         &self,
-        sig: &RawSignature,
+        sig: &RawSignature<'_>,
         alg: JwsAlgorithm,
+        signing_input: Option<&[u8]>,
         payload_segment: &[u8],
         payload: &[u8],
     ) -> Result<Arc<Jwk>> {
@@ -475,13 +530,21 @@ impl Verifier {
         if usable.len() > self.policy.limits.max_key_candidates {
             usable.truncate(self.policy.limits.max_key_candidates);
         }
-        let mut input = Vec::with_capacity(sig.protected_b64.len() + 1 + payload_segment.len());
-        input.extend_from_slice(sig.protected_b64.as_bytes());
-        input.push(b'.');
-        input.extend_from_slice(payload_segment);
+        let assembled;
+        let input = match signing_input {
+            Some(input) => input,
+            None => {
+                let mut v = Vec::with_capacity(sig.protected_b64.len() + 1 + payload_segment.len());
+                v.extend_from_slice(sig.protected_b64.as_bytes());
+                v.push(b'.');
+                v.extend_from_slice(payload_segment);
+                assembled = v;
+                &assembled
+            }
+        };
         usable
             .into_iter()
-            .find(|key| primitive::verify(key, alg, &input, &sig.signature))
+            .find(|key| primitive::verify(key, alg, input, &sig.signature))
             .ok_or(Error::SignatureInvalid)
     }
 
@@ -501,22 +564,27 @@ impl Verifier {
 
 enum PayloadSource<'a> {
     /// The payload segment as it appears in the token.
-    Token(String),
+    Token(&'a str),
     /// Detached content, raw.
     Detached(&'a [u8]),
 }
 
 /// The payload as it enters the signing input, and the payload bytes. A detached unencoded
 /// payload may be any bytes (RFC 7797 §5.2).
-fn payload_bytes(source: &PayloadSource<'_>, b64_payload: bool) -> Result<(Vec<u8>, Vec<u8>)> {
+fn payload_bytes<'a>(
+    source: &PayloadSource<'a>,
+    b64_payload: bool,
+) -> Result<(Cow<'a, [u8]>, Vec<u8>)> {
     match (source, b64_payload) {
         (PayloadSource::Token(seg), true) => {
-            Ok((seg.as_bytes().to_vec(), b64::decode(seg, "payload")?))
+            Ok((Cow::Borrowed(seg.as_bytes()), b64::decode(*seg, "payload")?))
         }
         (PayloadSource::Token(seg), false) => {
-            Ok((seg.as_bytes().to_vec(), seg.as_bytes().to_vec()))
+            Ok((Cow::Borrowed(seg.as_bytes()), seg.as_bytes().to_vec()))
         }
-        (PayloadSource::Detached(p), true) => Ok((b64::encode(p).into_bytes(), p.to_vec())),
-        (PayloadSource::Detached(p), false) => Ok((p.to_vec(), p.to_vec())),
+        (PayloadSource::Detached(p), true) => {
+            Ok((Cow::Owned(b64::encode(p).into_bytes()), p.to_vec()))
+        }
+        (PayloadSource::Detached(p), false) => Ok((Cow::Borrowed(*p), p.to_vec())),
     }
 }

@@ -125,12 +125,7 @@ impl Validation {
             let typ = header
                 .typ()
                 .ok_or_else(|| Error::header("typ", "missing"))?;
-            let norm = |t: &str| {
-                let t = t.to_ascii_lowercase();
-                t.strip_prefix("application/")
-                    .map(str::to_owned)
-                    .unwrap_or(t)
-            };
+            let norm = crate::header::normalize_media_type;
             if !types.iter().any(|t| norm(t) == norm(typ)) {
                 return Err(Error::header(
                     "typ",

@@ -1,0 +1,421 @@
+//! `[[worker]]` tables into workers: signing keys loaded (or generated on first start),
+//! authorizers built as routes with the worker's audiences, clock skew, `typ` and lifetime, and
+//! validation workers trusting issuers or signing workers.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use joseguard::header::normalize_media_type;
+use joseguard::jws::{Keys, VerifyPolicy};
+use joseguard::{Jwk, KeySpec, Sha2};
+use serde_json::Value;
+use toml::Spanned;
+
+use super::route::{route_issuer, Expect};
+use super::schema::{self, AllClaims, ClaimsToContext, ContextInto, WhenStoreDown, WorkerKind};
+use super::{err, named, resolve_path, ConfigError, Source};
+use crate::claims::template::Template;
+use crate::runtime::{
+    Authorizer, Binding, Issuer, KidMap, Mode, Output, Role, Route, RouteIssuer, Signer, SingleUse,
+    TokenSource, Worker,
+};
+
+/// Every worker: signing workers first, since validation workers may trust them.
+pub(super) fn build_all(
+    raw: &[Spanned<schema::Worker>],
+    issuers: &[Arc<Issuer>],
+    base: &Path,
+    persist_keys: bool,
+    src: &Source<'_>,
+) -> Result<Vec<Arc<Worker>>, ConfigError> {
+    let mut names = HashSet::new();
+    for (i, table) in raw.iter().enumerate() {
+        let w = table.get_ref();
+        let located = src.locate(table.span().start);
+        let key = format!("worker[{i}]");
+        let segment_safe = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        if w.name.is_empty() || !w.name.chars().all(segment_safe) {
+            return Err(located(err(
+                &format!("{key}.name"),
+                "use letters, digits, - and _ (it is a URL path segment)",
+            )));
+        }
+        if !names.insert(w.name.as_str()) {
+            return Err(located(err(
+                &key,
+                format!("duplicate worker name {:?}", w.name),
+            )));
+        }
+    }
+    let mut workers: Vec<Arc<Worker>> = Vec::with_capacity(raw.len());
+    for kind in [WorkerKind::Signing, WorkerKind::Validation] {
+        for (i, table) in raw.iter().enumerate() {
+            let w = table.get_ref();
+            if w.kind != kind {
+                continue;
+            }
+            let key = format!("worker[{i}] ({})", w.name);
+            let worker = match kind {
+                WorkerKind::Signing => signing(&key, w, issuers, base, persist_keys),
+                WorkerKind::Validation => validation(&key, w, issuers, &workers),
+            }
+            .map_err(src.locate(table.span().start))?;
+            workers.push(Arc::new(worker));
+        }
+    }
+    Ok(workers)
+}
+
+fn signing(
+    key: &str,
+    w: &schema::Worker,
+    issuers: &[Arc<Issuer>],
+    base: &Path,
+    persist: bool,
+) -> Result<Worker, ConfigError> {
+    let signer = signer(key, w, base, persist)?;
+    let Some(raw) = &w.authorizer else {
+        return Err(err(
+            key,
+            "a signing worker needs [worker.authorizer]: who may sign with its key",
+        ));
+    };
+    Ok(Worker {
+        name: w.name.clone(),
+        authorizer: Some(authorizer(&format!("{key}.authorizer"), raw, issuers, w)?),
+        role: Role::Signing(signer),
+    })
+}
+
+fn validation(
+    key: &str,
+    w: &schema::Worker,
+    issuers: &[Arc<Issuer>],
+    signing: &[Arc<Worker>],
+) -> Result<Worker, ConfigError> {
+    if w.key_file.is_some() || w.generate.is_some() || w.kid.is_some() {
+        return Err(err(
+            key,
+            "key_file, generate and kid belong to signing workers",
+        ));
+    }
+    if w.trust.is_empty() {
+        return Err(err(
+            &format!("{key}.trust"),
+            "name at least one [[issuer]] or signing [[worker]]",
+        ));
+    }
+    let mut trusted = Vec::with_capacity(w.trust.len());
+    for name in &w.trust {
+        if let Some(issuer) = issuers.iter().find(|i| &i.name == name) {
+            trusted.push(issuer.clone());
+        } else if let Some(s) = signing.iter().find(|x| &x.name == name) {
+            trusted.push(Arc::new(worker_issuer(s)?));
+        } else {
+            return Err(err(
+                &format!("{key}.trust"),
+                format!("no [[issuer]] or signing [[worker]] named {name:?}"),
+            ));
+        }
+    }
+    let expect = Expect {
+        crit: &[],
+        allow_json: true,
+        leeway: None,
+        audiences: None,
+        require_exp: w.check_claims,
+        max_lifetime: None,
+    };
+    let route = internal_route(
+        format!("/workers/{}/verify", w.name),
+        trusted.iter().map(|i| route_issuer(i, &expect)).collect(),
+        Vec::new(),
+        w.check_claims,
+        true,
+    );
+    let authorizer = w
+        .authorizer
+        .as_ref()
+        .map(|a| authorizer(&format!("{key}.authorizer"), a, issuers, w))
+        .transpose()?;
+    if authorizer.as_ref().is_some_and(|a| a.binding.is_some()) {
+        return Err(err(
+            &format!("{key}.authorizer.binding"),
+            "binding applies to signing workers",
+        ));
+    }
+    Ok(Worker {
+        name: w.name.clone(),
+        role: Role::Validation(Box::new(route)),
+        authorizer,
+    })
+}
+
+/// A route that is not forwarded anywhere: a worker's authorizer (bearer token, JWT claims) or
+/// a validation worker's trust.
+fn internal_route(
+    path: String,
+    issuers: Vec<RouteIssuer>,
+    typ: Vec<String>,
+    claims: bool,
+    allow_json: bool,
+) -> Route {
+    Route {
+        path,
+        issuers,
+        mode: Mode::Bearer,
+        token: TokenSource::Bearer,
+        allow_json,
+        typ,
+        cty: Vec::new(),
+        check_claims: claims,
+        require_exp: claims,
+        rules: None,
+        claim_headers: Vec::new(),
+        reserved_headers: Vec::new(),
+        backend: None,
+        forward_token: false,
+        cache: None,
+    }
+}
+
+/// Loads the signing key, or generates it into `key_file` on first start (in memory only when
+/// `persist` is false: a configuration check).
+fn signer(
+    key: &str,
+    w: &schema::Worker,
+    base: &Path,
+    persist: bool,
+) -> Result<Signer, ConfigError> {
+    let mut jwk = signing_key(key, w, base, persist)?;
+    let algorithms = if w.algorithms.is_empty() {
+        jwk.jws_algorithms().into_iter().take(1).collect()
+    } else {
+        w.algorithms.clone()
+    };
+    if algorithms.is_empty() {
+        return Err(err(&format!("{key}.algorithms"), "name an algorithm"));
+    }
+    for alg in &algorithms {
+        jwk.check_jws(*alg, joseguard::KeyOperation::Sign)
+            .map_err(|e| err(&format!("{key}.algorithms"), e))?;
+    }
+    let kid = match &w.kid {
+        Some(k) => k.clone(),
+        None => jwk.thumbprint_b64(Sha2::Sha256),
+    };
+    jwk.set_kid(Some(kid.clone()));
+    let mut public = jwk.to_public_value();
+    if let Value::Object(m) = &mut public {
+        m.insert("use".into(), "sig".into());
+        if let [alg] = algorithms.as_slice() {
+            m.insert("alg".into(), alg.name().into());
+        }
+    }
+    Ok(Signer {
+        key: Arc::new(jwk),
+        public,
+        kid,
+        algorithms,
+        output: w.output,
+    })
+}
+
+fn signing_key(
+    key: &str,
+    w: &schema::Worker,
+    base: &Path,
+    persist: bool,
+) -> Result<Jwk, ConfigError> {
+    let fkey = format!("{key}.key_file");
+    let file = w.key_file.as_ref().ok_or_else(|| {
+        err(
+            &fkey,
+            "a signing worker needs key_file (with generate = \"EC:P-256\" to create it)",
+        )
+    })?;
+    let path = resolve_path(base, file);
+    let jwk = if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| err(&fkey, format!("{}: {e}", path.display())))?;
+        Jwk::from_text(&text).map_err(|e| err(&fkey, e))?
+    } else if let Some(spec) = &w.generate {
+        let spec: KeySpec = spec
+            .parse()
+            .map_err(|e| err(&format!("{key}.generate"), e))?;
+        let jwk = Jwk::generate(spec).map_err(|e| err(&format!("{key}.generate"), e))?;
+        if persist {
+            save_new_key(&path, &jwk.to_json()).map_err(|e| err(&fkey, e))?;
+            tracing::info!(worker = %w.name, path = %path.display(), "generated a signing key");
+        }
+        jwk
+    } else {
+        return Err(err(
+            &fkey,
+            format!(
+                "{} does not exist (add generate = \"EC:P-256\" to create it)",
+                path.display()
+            ),
+        ));
+    };
+    if !jwk.is_private() || jwk.key_type() == joseguard::KeyType::Oct {
+        return Err(err(
+            &fkey,
+            "a signing worker needs a private RSA, EC or OKP key (its public key is published)",
+        ));
+    }
+    Ok(jwk)
+}
+
+/// Writes a new private key readable by its owner only; never overwrites.
+fn save_new_key(path: &Path, json: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path)?;
+    f.write_all(json.as_bytes())?;
+    f.sync_all()
+}
+
+/// A signing worker seen as an issuer, so that a validation worker can trust it: its public key
+/// by `kid` (and as `default`), its algorithms, and the context members it writes.
+fn worker_issuer(worker: &Worker) -> Result<Issuer, ConfigError> {
+    let Role::Signing(s) = &worker.role else {
+        return Err(err(&worker.name, "not a signing worker"));
+    };
+    let public = Arc::new(Jwk::from_value(&s.public).map_err(|e| err(&worker.name, e))?);
+    let by_kid = Arc::new(HashMap::from([
+        (s.kid.clone(), public.clone()),
+        ("default".to_owned(), public),
+    ]));
+    let context = worker
+        .authorizer
+        .as_ref()
+        .filter(|a| !a.context_in_payload)
+        .map(|a| a.context.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>())
+        .unwrap_or_default();
+    let policy = VerifyPolicy::new(s.algorithms.clone())
+        .map_err(|e| err(&worker.name, e))?
+        .allow_private_headers(context);
+    Ok(Issuer {
+        name: worker.name.clone(),
+        iss: None,
+        static_keys: Keys::Resolver(Arc::new(KidMap(by_kid.clone()))),
+        policy,
+        audiences: Vec::new(),
+        leeway: 0,
+        by_kid,
+        jwks: None,
+        x5c: None,
+    })
+}
+
+fn authorizer(
+    key: &str,
+    raw: &schema::Authorizer,
+    issuers: &[Arc<Issuer>],
+    worker: &schema::Worker,
+) -> Result<Authorizer, ConfigError> {
+    if raw.servers.is_empty() {
+        return Err(err(
+            &format!("{key}.servers"),
+            "name at least one [[issuer]]: the authorization servers whose tokens are accepted",
+        ));
+    }
+    let servers = named(
+        &format!("{key}.servers"),
+        &raw.servers,
+        issuers,
+        "[[issuer]]",
+    )?;
+    let skew = raw.clock_skew.as_secs();
+    let expect = Expect {
+        crit: &[],
+        allow_json: false,
+        leeway: Some(skew),
+        audiences: (!raw.audiences.is_empty()).then_some(raw.audiences.as_slice()),
+        require_exp: true,
+        max_lifetime: raw.max_token_lifetime.map(|d| d.as_secs()),
+    };
+    let mut route = internal_route(
+        format!("/workers/{}", worker.name),
+        servers.iter().map(|i| route_issuer(i, &expect)).collect(),
+        raw.typ.iter().map(|t| normalize_media_type(t)).collect(),
+        true,
+        false,
+    );
+    route.rules = raw
+        .rules
+        .as_ref()
+        .map(|r| super::rules::parse(&format!("{key}.rules"), r))
+        .transpose()?;
+    let binding = raw.binding.as_ref().map(|b| Binding {
+        claim: b.claim.clone(),
+        hash: b.hash,
+        encoding: b.encoding,
+    });
+    crate::workers::replay::check_spec(&raw.replay_store)
+        .map_err(|e| err(&format!("{key}.replay_store"), e))?;
+    let single_use = raw.single_use.then(|| SingleUse {
+        store: raw.replay_store.clone(),
+        allow_when_down: raw.replay_store_unavailable == WhenStoreDown::Allow,
+    });
+    let context_in_payload = raw.context_into == ContextInto::Payload;
+    if context_in_payload && worker.output == Output::Detached {
+        return Err(err(
+            &format!("{key}.context_into"),
+            "a detached output signs the document as it is: put the context in the header",
+        ));
+    }
+    Ok(Authorizer {
+        route,
+        skew,
+        binding,
+        single_use,
+        context: context(key, &raw.claims_to_context, context_in_payload)?,
+        context_in_payload,
+    })
+}
+
+fn context(
+    key: &str,
+    raw: &ClaimsToContext,
+    in_payload: bool,
+) -> Result<Vec<(String, Template)>, ConfigError> {
+    let all = || vec![("claims".to_owned(), Template::all_claims())];
+    let templates = match raw {
+        ClaimsToContext::Flag(false) => return Ok(Vec::new()),
+        ClaimsToContext::Flag(true) | ClaimsToContext::Word(AllClaims::All) => return Ok(all()),
+        ClaimsToContext::Templates(t) => t,
+    };
+    let mut out = Vec::with_capacity(templates.len());
+    for (name, text) in templates {
+        let ckey = format!("{key}.claims_to_context.{name}");
+        if !in_payload && reserved_header(name) {
+            return Err(err(
+                &ckey,
+                "a registered JOSE header name; pick another member name",
+            ));
+        }
+        out.push((
+            name.clone(),
+            Template::parse(text).map_err(|e| err(&ckey, e))?,
+        ));
+    }
+    Ok(out)
+}
+
+/// Whether a context member may not take `name` in a protected header: every JWS and JWE header
+/// parameter the libraries know, except the claims RFC 7519 §5.3 lets a header replicate.
+fn reserved_header(name: &str) -> bool {
+    const REPLICATED_CLAIMS: [&str; 3] = ["iss", "sub", "aud"];
+    !REPLICATED_CLAIMS.contains(&name)
+        && (joseguard::jws::REGISTERED_HEADER_NAMES.contains(&name)
+            || joseguard::jwe::REGISTERED_JWE_HEADER_NAMES.contains(&name))
+}
