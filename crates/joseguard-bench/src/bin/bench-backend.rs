@@ -1,5 +1,5 @@
-//! The gateway benchmark's backend: answers every request with `200 ok`, nothing else.
-//! `bench-backend PORT`.
+//! The gateway benchmark's backend: the echo backend the quickstart embeds and the tests use
+//! (`joseguard_server::http::echo`), on its own core. `bench-backend PORT`.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
@@ -10,6 +10,7 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .expect("bind");
-    let app = axum::Router::new().fallback(|| async { "ok" });
-    axum::serve(listener, app).await.expect("serve");
+    joseguard_server::http::echo::serve(listener)
+        .await
+        .expect("serve");
 }
