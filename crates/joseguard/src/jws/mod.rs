@@ -160,7 +160,7 @@ pub(crate) fn decode_header(segment: &str, limits: &Limits) -> Result<Header> {
         });
     }
     let bytes = b64::decode(segment, "protected header")?;
-    Header::from_json_bytes(&bytes, "protected header")
+    Header::from_json_vec(bytes, "protected header")
 }
 
 /// Signs a JWS Signing Input (`BASE64URL(protected) '.' payload`) that the caller assembled, for

@@ -499,37 +499,16 @@ impl Verifier {
             .protected
             .kid()
             .or_else(|| sig.unprotected.as_ref().and_then(Header::kid));
-        let candidates: Vec<Arc<Jwk>> = match &self.keys {
-            Keys::Single(k) => vec![k.clone()],
+        let candidates: Cow<'_, [Arc<Jwk>]> = match &self.keys {
+            Keys::Single(k) => Cow::Borrowed(std::slice::from_ref(k)),
             Keys::Set(set) => match kid {
-                Some(kid) => set.by_kid(kid).cloned().collect(),
-                None => set.keys().to_vec(),
+                Some(kid) => Cow::Owned(set.by_kid(kid).cloned().collect()),
+                None => Cow::Borrowed(set.keys()),
             },
             Keys::Resolver(r) => {
-                r.resolve(&sig.protected, sig.unprotected.as_ref(), alg, payload)?
+                Cow::Owned(r.resolve(&sig.protected, sig.unprotected.as_ref(), alg, payload)?)
             }
         };
-        let mut usable = Vec::new();
-        let mut mismatch = None;
-        for key in candidates {
-            match self.check_key(&key, alg) {
-                Ok(()) => usable.push(key),
-                Err(e) => mismatch = Some(e),
-            }
-        }
-        if usable.is_empty() {
-            // A key that exists but cannot be used says more than "unknown kid".
-            return Err(match (mismatch, kid) {
-                (Some(e), Some(_)) => e,
-                (Some(e), None) if matches!(self.keys, Keys::Single(_)) => e,
-                (_, kid) => Error::KidUnknown {
-                    kid: kid.map(str::to_owned),
-                },
-            });
-        }
-        if usable.len() > self.policy.limits.max_key_candidates {
-            usable.truncate(self.policy.limits.max_key_candidates);
-        }
         let assembled;
         let input = match signing_input {
             Some(input) => input,
@@ -542,10 +521,34 @@ impl Verifier {
                 &assembled
             }
         };
-        usable
-            .into_iter()
-            .find(|key| primitive::verify(key, alg, input, &sig.signature))
-            .ok_or(Error::SignatureInvalid)
+        // Keys that cannot be used are skipped; at most `max_key_candidates` usable ones are
+        // tried.
+        let mut usable = 0;
+        let mut mismatch = None;
+        for key in candidates.iter() {
+            if let Err(e) = self.check_key(key, alg) {
+                mismatch = Some(e);
+                continue;
+            }
+            usable += 1;
+            if usable > self.policy.limits.max_key_candidates {
+                break;
+            }
+            if primitive::verify(key, alg, input, &sig.signature) {
+                return Ok(key.clone());
+            }
+        }
+        if usable > 0 {
+            return Err(Error::SignatureInvalid);
+        }
+        // A key that exists but cannot be used says more than "unknown kid".
+        Err(match (mismatch, kid) {
+            (Some(e), Some(_)) => e,
+            (Some(e), None) if matches!(self.keys, Keys::Single(_)) => e,
+            (_, kid) => Error::KidUnknown {
+                kid: kid.map(str::to_owned),
+            },
+        })
     }
 
     fn check_key(&self, key: &Jwk, alg: JwsAlgorithm) -> Result<()> {

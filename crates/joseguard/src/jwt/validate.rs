@@ -236,19 +236,20 @@ impl Validation {
 /// RFC 7519 §5.3: `iss`, `sub` and `aud` replicated into the header must be identical to the
 /// claims (a header could otherwise show one issuer while the claims say another).
 fn check_replicated(header: &Header, claims: &Claims) -> Result<()> {
-    let pairs = [
-        ("iss", claims.iss.clone().map(serde_json::Value::String)),
-        ("sub", claims.sub.clone().map(serde_json::Value::String)),
-        ("aud", claims.aud.clone().map(serde_json::Value::from)),
-    ];
-    for (name, claim) in pairs {
-        if let Some(replicated) = header.get(name) {
-            if claim.as_ref() != Some(replicated) {
-                return Err(Error::header(
-                    name,
-                    format!("replicated in the header, it must equal the {name} claim"),
-                ));
-            }
+    for name in ["iss", "sub", "aud"] {
+        let Some(replicated) = header.get(name) else {
+            continue;
+        };
+        let claim = match name {
+            "iss" => claims.iss.clone().map(serde_json::Value::String),
+            "sub" => claims.sub.clone().map(serde_json::Value::String),
+            _ => claims.aud.clone().map(serde_json::Value::from),
+        };
+        if claim.as_ref() != Some(replicated) {
+            return Err(Error::header(
+                name,
+                format!("replicated in the header, it must equal the {name} claim"),
+            ));
         }
     }
     Ok(())
