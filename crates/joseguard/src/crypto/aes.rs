@@ -63,15 +63,12 @@ pub(crate) fn gcm_open(
         UnboundKey::new(gcm_alg(key.len())?, key).map_err(|_| decryption_failed())?,
     );
     let nonce = Nonce::try_assume_unique_for_key(iv).map_err(|_| decryption_failed())?;
-    let mut buf = Zeroizing::new(Vec::with_capacity(ciphertext.len() + tag.len()));
-    buf.extend_from_slice(ciphertext);
-    buf.extend_from_slice(tag);
-    let len = key
-        .open_in_place(nonce, Aad::from(aad), &mut buf)
-        .map_err(|_| decryption_failed())?
-        .len();
-    buf.truncate(len);
-    Ok(buf)
+    // Decrypted straight from the ciphertext into the plaintext buffer: no copy of the
+    // ciphertext first (it stays intact for another candidate key).
+    let mut out = Zeroizing::new(vec![0u8; ciphertext.len()]);
+    key.open_separate_gather(nonce, Aad::from(aad), ciphertext, tag, &mut out)
+        .map_err(|_| decryption_failed())?;
+    Ok(out)
 }
 
 fn cbc_parts(key: &[u8]) -> Result<(&[u8], &[u8], hmac::Algorithm, &'static cipher::Algorithm)> {

@@ -3,7 +3,10 @@
 use aws_lc_rs::encoding::{AsBigEndian, EcPrivateKeyBin};
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self, EcdsaKeyPair, KeyPair, ParsedPublicKey};
+use std::sync::OnceLock;
 use zeroize::Zeroizing;
+
+use super::ecdh::{AgreementKey, EcdhCurve};
 
 use crate::error::{Error, Result};
 use crate::jwa::EcCurve;
@@ -62,8 +65,13 @@ impl EcPublicKey {
     pub(crate) fn from_sec1(curve: EcCurve, point: &[u8]) -> Result<Self> {
         let parsed = ParsedPublicKey::new(verify_alg(curve), point)
             .map_err(|_| Error::key("x/y", format!("not a point on {}", curve.name())))?;
-        // Normalise to the uncompressed form from the backend's own encoding of the key.
-        let point = uncompressed_point(curve, &parsed)?;
+        // Normalise a compressed point to the uncompressed form from the backend's own encoding
+        // of the key; an uncompressed one the backend accepted is that form already.
+        let point = if point.len() == 1 + 2 * curve.coordinate_len() && point[0] == 4 {
+            point.to_vec()
+        } else {
+            uncompressed_point(curve, &parsed)?
+        };
         Ok(EcPublicKey {
             curve,
             point,
@@ -114,6 +122,8 @@ pub(crate) struct EcPrivateKey {
     d: Zeroizing<Vec<u8>>,
     key_pair: EcdsaKeyPair,
     public: EcPublicKey,
+    /// The same key for ECDH-ES, built on first use (building it costs a scalar multiplication).
+    agreement: OnceLock<Option<AgreementKey>>,
 }
 
 impl EcPrivateKey {
@@ -138,6 +148,7 @@ impl EcPrivateKey {
             d: Zeroizing::new(d.to_vec()),
             key_pair,
             public,
+            agreement: OnceLock::new(),
         })
     }
 
@@ -164,6 +175,7 @@ impl EcPrivateKey {
             d: Zeroizing::new(d.as_ref().to_vec()),
             key_pair,
             public,
+            agreement: OnceLock::new(),
         })
     }
 
@@ -173,6 +185,18 @@ impl EcPrivateKey {
 
     pub(crate) fn d(&self) -> &[u8] {
         &self.d
+    }
+
+    /// This key for ECDH (P-256, P-384, P-521).
+    pub(crate) fn agreement(&self) -> Result<&AgreementKey> {
+        let curve = self.public.curve;
+        self.agreement
+            .get_or_init(|| {
+                let ecdh = EcdhCurve::from_ec(curve)?;
+                AgreementKey::from_scalar(ecdh, &self.d).ok()
+            })
+            .as_ref()
+            .ok_or_else(|| Error::KeyMismatch(format!("{} keys do no ECDH", curve.name())))
     }
 
     pub(crate) fn sign(&self, msg: &[u8]) -> Result<Vec<u8>> {

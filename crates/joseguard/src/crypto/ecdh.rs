@@ -15,6 +15,17 @@ pub(crate) enum EcdhCurve {
 }
 
 impl EcdhCurve {
+    /// The ECDH curve of an EC key (secp256k1 has none in JOSE).
+    pub(crate) fn from_ec(curve: crate::jwa::EcCurve) -> Option<EcdhCurve> {
+        use crate::jwa::EcCurve;
+        match curve {
+            EcCurve::P256 => Some(EcdhCurve::P256),
+            EcCurve::P384 => Some(EcdhCurve::P384),
+            EcCurve::P521 => Some(EcdhCurve::P521),
+            EcCurve::Secp256k1 => None,
+        }
+    }
+
     fn alg(self) -> &'static agreement::Algorithm {
         match self {
             EcdhCurve::P256 => &agreement::ECDH_P256,

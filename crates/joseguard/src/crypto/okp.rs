@@ -3,7 +3,10 @@
 use aws_lc_rs::agreement;
 use aws_lc_rs::encoding::{AsBigEndian, Curve25519SeedBin};
 use aws_lc_rs::signature::{self, Ed25519KeyPair, KeyPair, ParsedPublicKey};
+use std::sync::OnceLock;
 use zeroize::Zeroizing;
+
+use super::ecdh::{AgreementKey, EcdhCurve};
 
 use crate::error::{Error, Result};
 
@@ -182,6 +185,8 @@ impl X25519PublicKey {
 pub(crate) struct X25519PrivateKey {
     d: Zeroizing<Vec<u8>>,
     public: X25519PublicKey,
+    /// The key for ECDH-ES, built on first use.
+    agreement: OnceLock<Option<AgreementKey>>,
 }
 
 impl X25519PrivateKey {
@@ -199,6 +204,7 @@ impl X25519PrivateKey {
         Ok(X25519PrivateKey {
             d: Zeroizing::new(d.to_vec()),
             public,
+            agreement: OnceLock::new(),
         })
     }
 
@@ -226,6 +232,7 @@ impl X25519PrivateKey {
         Ok(X25519PrivateKey {
             d: Zeroizing::new(d.as_ref().to_vec()),
             public: X25519PublicKey::new(public.as_ref())?,
+            agreement: OnceLock::new(),
         })
     }
 
@@ -235,5 +242,13 @@ impl X25519PrivateKey {
 
     pub(crate) fn d(&self) -> &[u8] {
         &self.d
+    }
+
+    /// This key for ECDH-ES.
+    pub(crate) fn agreement(&self) -> Result<&AgreementKey> {
+        self.agreement
+            .get_or_init(|| AgreementKey::from_scalar(EcdhCurve::X25519, &self.d).ok())
+            .as_ref()
+            .ok_or_else(|| Error::key("d", "not an X25519 private key"))
     }
 }

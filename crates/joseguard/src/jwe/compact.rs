@@ -6,30 +6,53 @@ use crate::error::{Error, Result};
 use crate::jws::Serialization;
 
 pub(crate) fn parse(token: &[u8], limits: &JweLimits) -> Result<RawJwe> {
-    let dots = token.iter().filter(|&&b| b == b'.').count();
-    if dots != 4 {
-        return Err(Error::Malformed(format!(
+    // The first three segments and the tag are short; the ciphertext may be most of the token.
+    // So the dots are found from both ends and the ciphertext is never scanned for them: its
+    // base64 decoding refuses a dot, and only then are the segments counted, for the message.
+    let segments = || {
+        Error::Malformed(format!(
             "a compact JWE has 5 segments, this has {}",
-            dots + 1
-        )));
+            token.iter().filter(|&&b| b == b'.').count() + 1
+        ))
+    };
+    let dot = |from: usize| {
+        token[from..]
+            .iter()
+            .position(|&b| b == b'.')
+            .map(|i| from + i)
+    };
+    let d1 = dot(0).ok_or_else(segments)?;
+    let d2 = dot(d1 + 1).ok_or_else(segments)?;
+    let d3 = dot(d2 + 1).ok_or_else(segments)?;
+    let d4 = token
+        .iter()
+        .rposition(|&b| b == b'.')
+        .ok_or_else(segments)?;
+    if d4 <= d3 {
+        return Err(segments());
     }
-    let text = std::str::from_utf8(token)
+    // First, so that a sixth segment is reported as such before any segment's content.
+    let ciphertext = match b64::decode(&token[d3 + 1..d4], "ciphertext") {
+        Ok(c) => c,
+        Err(_) if token[d3 + 1..d4].contains(&b'.') => return Err(segments()),
+        Err(e) => return Err(e),
+    };
+    let header = std::str::from_utf8(&token[..d1])
         .map_err(|_| Error::Malformed("compact JWE is not ASCII".into()))?;
-    let parts: Vec<&str> = text.split('.').collect();
-    let protected = decode_protected(parts[0], limits)?;
+    let protected = decode_protected(header, limits)?;
     Ok(RawJwe {
         serialization: Serialization::Compact,
-        protected_b64: parts[0].to_owned(),
+        protected_b64: header.to_owned(),
         protected,
         unprotected: None,
         recipients: vec![RawRecipient {
             header: None,
-            encrypted_key: b64::decode(parts[1], "encrypted key")?,
+            encrypted_key: b64::decode(&token[d1 + 1..d2], "encrypted key")?,
         }],
         aad_b64: None,
-        iv: b64::decode(parts[2], "iv")?,
-        ciphertext: b64::decode(parts[3], "ciphertext")?,
-        tag: b64::decode(parts[4], "tag")?,
+        iv: b64::decode(&token[d2 + 1..d3], "iv")?,
+        ciphertext,
+        tag: b64::decode(&token[d4 + 1..], "tag")?,
     })
 }
 

@@ -387,11 +387,12 @@ impl Decrypter {
             )
             .and_then(|cek| content::decrypt(enc, &cek, &raw.iv, aad, &raw.ciphertext, &raw.tag));
             match attempt {
-                Ok(plaintext) => {
+                Ok(mut plaintext) => {
                     let plaintext = if checked.zip {
                         zip::decompress(&plaintext, self.policy.limits.max_decompressed_bytes)?
                     } else {
-                        plaintext.to_vec()
+                        // Handed to the caller as is (an empty buffer is left to zeroize).
+                        std::mem::take(&mut *plaintext)
                     };
                     return Ok((plaintext, key, alg, enc));
                 }

@@ -65,9 +65,7 @@ fn is_gcmkw(alg: Alg) -> bool {
 
 fn ecdh_curve(key: &Jwk) -> Option<EcdhCurve> {
     match (key.ec_curve(), key.okp_curve()) {
-        (Some(EcCurve::P256), _) => Some(EcdhCurve::P256),
-        (Some(EcCurve::P384), _) => Some(EcdhCurve::P384),
-        (Some(EcCurve::P521), _) => Some(EcdhCurve::P521),
+        (Some(curve), _) => EcdhCurve::from_ec(curve),
         (_, Some(OkpCurve::X25519)) => Some(EcdhCurve::X25519),
         _ => None,
     }
@@ -218,9 +216,13 @@ pub(crate) fn encrypt_key(
     if is_ecdh(alg) {
         let curve = ecdh_curve(key)
             .ok_or_else(|| Error::KeyMismatch(format!("{alg} needs an EC or X25519 key")))?;
+        let generated;
         let ephemeral = match &opts.ephemeral {
-            Some(jwk) => AgreementKey::from_scalar(curve, &private_scalar(jwk)?)?,
-            None => AgreementKey::generate(curve)?,
+            Some(jwk) => agreement_key(jwk)?,
+            None => {
+                generated = AgreementKey::generate(curve)?;
+                &generated
+            }
         };
         let z = ephemeral.agree(&recipient_point(key)?)?;
         params.insert("epk".into(), epk_value(curve, &ephemeral.public()?)?);
@@ -316,10 +318,11 @@ fn pbes2_kek(alg: Alg, password: &[u8], p2s: &[u8], p2c: u32) -> Result<Zeroizin
     )
 }
 
-fn private_scalar(jwk: &Jwk) -> Result<Zeroizing<Vec<u8>>> {
+/// The private key of `jwk` as an agreement key (built once per key and kept with it).
+fn agreement_key(jwk: &Jwk) -> Result<&AgreementKey> {
     match &jwk.material {
-        Material::EcPrivate(k) => Ok(Zeroizing::new(k.d().to_vec())),
-        Material::X25519Private(k) => Ok(Zeroizing::new(k.d().to_vec())),
+        Material::EcPrivate(k) => k.agreement(),
+        Material::X25519Private(k) => k.agreement(),
         _ => Err(Error::PrivateKeyRequired),
     }
 }
@@ -423,7 +426,7 @@ pub(crate) fn decrypt_key<'a>(
                 ),
             ));
         }
-        let recipient = AgreementKey::from_scalar(curve, &private_scalar(key)?)?;
+        let recipient = agreement_key(key)?;
         let z = recipient.agree(&recipient_point(&epk)?)?;
         let apu = b64_param(lookup, "apu")?.unwrap_or_default();
         let apv = b64_param(lookup, "apv")?.unwrap_or_default();

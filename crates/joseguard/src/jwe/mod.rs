@@ -85,10 +85,7 @@ fn decode_protected(segment: &str, limits: &JweLimits) -> Result<Header> {
         });
     }
     let bytes = b64::decode(segment, "protected header")?;
-    Header::from_json(std::str::from_utf8(&bytes).map_err(|_| Error::Json {
-        part: "protected header",
-        detail: "not UTF-8".into(),
-    })?)
+    Header::from_json_vec(bytes, "protected header")
 }
 
 /// Checks that `key` can serve `alg` with `enc`, for encrypting or (with `decrypting`) decrypting:
