@@ -148,9 +148,8 @@ pub async fn start(
     let addr = listener
         .local_addr()
         .map_err(|e| ConfigError(e.to_string()))?;
-    // Idle backend connections: enough for the connection limit's worth of concurrency.
     let upstream = http::proxy::Upstream::new(
-        runtime.settings.limits.max_connections.min(1024),
+        runtime.settings.backend_connections,
         std::time::Duration::from_secs(90),
     )
     .map_err(|e| ConfigError(format!("backend client: {e}")))?;

@@ -74,6 +74,15 @@ pub enum Op {
 }
 
 impl Rule {
+    /// The claim paths this rule reads.
+    pub fn claim_paths<'r>(&'r self, out: &mut Vec<&'r str>) {
+        match self {
+            Rule::All(rules) | Rule::Any(rules) => rules.iter().for_each(|r| r.claim_paths(out)),
+            Rule::Not(rule) => rule.claim_paths(out),
+            Rule::Check { claim, .. } => out.push(claim),
+        }
+    }
+
     /// Evaluates against the claims; on denial, returns which check denied.
     pub fn eval(&self, claims: &Value) -> Result<(), String> {
         match self {

@@ -158,6 +158,9 @@ fn settings(file: &schema::File) -> Result<Settings, ConfigError> {
     if s.max_connections == 0 {
         return Err(err("server.max_connections", "must be at least 1"));
     }
+    if file.backend.max_connections == 0 {
+        return Err(err("backend.max_connections", "must be at least 1"));
+    }
     let paths = PathOptions {
         merge_slashes: s.merge_slashes,
     };
@@ -181,6 +184,7 @@ fn settings(file: &schema::File) -> Result<Settings, ConfigError> {
             .transpose()?,
         watch_interval: s.watch_interval,
         echo_backend: file.backend.echo,
+        backend_connections: file.backend.max_connections,
     })
 }
 

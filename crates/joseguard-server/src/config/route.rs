@@ -11,7 +11,7 @@ use super::schema::{self, ClaimFormat, ClaimHeader, Integration};
 use super::{check_url, err, named, ConfigError};
 use crate::headers::{equivalent_name, is_managed};
 use crate::runtime::{
-    ClaimHeaderRule, ForwardAuth, Issuer, Mode, Original, Route, RouteIssuer, TokenSource,
+    ClaimHeaderRule, ForwardAuth, Issuer, Keep, Mode, Original, Route, RouteIssuer, TokenSource,
     VerifiedCache,
 };
 use crate::target::{PathOptions, Target};
@@ -105,6 +105,11 @@ pub(super) fn build(
         require_exp: raw.require_exp,
         max_lifetime: None,
     };
+    let rules = raw
+        .rules
+        .as_ref()
+        .map(|r| super::rules::parse(&format!("{key}.rules"), r))
+        .transpose()?;
     let cache = (server.verified_token_cache > 0 && !server.verified_token_cache_ttl.is_zero())
         .then(|| VerifiedCache::new(server.verified_token_cache, server.verified_token_cache_ttl));
     Ok(Route {
@@ -122,11 +127,12 @@ pub(super) fn build(
         cty: raw.cty.iter().map(|t| normalize_media_type(t)).collect(),
         check_claims: true,
         require_exp: raw.require_exp,
-        rules: raw
-            .rules
-            .as_ref()
-            .map(|r| super::rules::parse(&format!("{key}.rules"), r))
-            .transpose()?,
+        keep: Some(Keep::for_route(
+            rules.as_ref(),
+            &claim_headers,
+            raw.forward == schema::Forward::Payload,
+        )),
+        rules,
         reserved_headers: claim_headers
             .iter()
             .map(|r| equivalent_name(r.header.as_str()))

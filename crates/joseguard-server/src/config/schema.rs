@@ -143,13 +143,26 @@ pub enum LogFormat {
 }
 
 /// `[backend]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Backend {
     /// Where verified requests go (`http://host:port`).
     pub url: Option<String>,
     /// Start the embedded echo backend on a free loopback port and send requests there.
     pub echo: bool,
+    /// Backend connections at most (in use and idle); a request beyond waits for one, within
+    /// its `request_timeout`. Read at start.
+    pub max_connections: usize,
+}
+
+impl Default for Backend {
+    fn default() -> Self {
+        Backend {
+            url: None,
+            echo: false,
+            max_connections: 256,
+        }
+    }
 }
 
 /// `[forward_auth]`: where the original request's method and URI come from. One integration,

@@ -177,6 +177,7 @@ fn internal_route(
         backend: None,
         forward_token: false,
         cache: None,
+        keep: None,
     }
 }
 

@@ -7,15 +7,18 @@
 //! `http::Uri`, which keeps them as they are: no URL parser normalises it again on the way out.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::http::{header, request::Parts, HeaderMap, HeaderName, HeaderValue, Uri};
 use axum::response::Response;
+use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::claims::lookup;
 use crate::denial::{Code, Denial};
@@ -28,12 +31,40 @@ use crate::target::Target;
 #[derive(Clone)]
 pub struct Upstream {
     client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Body>,
+    /// One permit per backend connection: held from the request until its response body ends.
+    permits: Arc<Semaphore>,
+}
+
+/// A response body that holds its connection's permit until it is dropped.
+struct Permitted {
+    body: Incoming,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl hyper::body::Body for Permitted {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>> {
+        std::pin::Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body.size_hint()
+    }
 }
 
 impl Upstream {
-    /// A pool that keeps at most `max_idle_per_host` idle connections per backend, for
-    /// `idle_timeout`.
-    pub fn new(max_idle_per_host: usize, idle_timeout: Duration) -> std::io::Result<Upstream> {
+    /// A pool of at most `max_connections` backend connections (in use or idle; a request
+    /// beyond waits for one), idle ones closed after `idle_timeout`.
+    pub fn new(max_connections: usize, idle_timeout: Duration) -> std::io::Result<Upstream> {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
@@ -52,10 +83,13 @@ impl Upstream {
             .enable_http1()
             .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(max_idle_per_host)
+            .pool_max_idle_per_host(max_connections)
             .pool_idle_timeout(idle_timeout)
             .build(connector);
-        Ok(Upstream { client })
+        Ok(Upstream {
+            client,
+            permits: Arc::new(Semaphore::new(max_connections)),
+        })
     }
 }
 
@@ -202,6 +236,12 @@ pub async fn forward(
     *request.method_mut() = parts.method.clone();
     *request.uri_mut() = uri;
     *request.headers_mut() = headers;
+    let permit = upstream
+        .permits
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| unavailable("the backend pool is closed"))?;
     let resp = upstream.client.request(request).await.map_err(|e| {
         tracing::warn!(backend, error = %e, "backend request failed");
         unavailable("the backend could not be reached")
@@ -222,5 +262,9 @@ pub async fn forward(
     for n in names {
         head.headers.remove(n);
     }
-    Ok(Response::from_parts(head, Body::new(incoming)))
+    let body = Permitted {
+        body: incoming,
+        _permit: permit,
+    };
+    Ok(Response::from_parts(head, Body::new(body)))
 }

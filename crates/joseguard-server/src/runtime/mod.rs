@@ -17,7 +17,9 @@ use joseguard_keys::JwksSource;
 pub use accepted::Accepted;
 pub use cache::VerifiedCache;
 pub use issuer::{Issuer, IssuerX5c, KidMap};
-pub use route::{ClaimHeaderRule, ForwardAuth, Mode, Original, Route, RouteIssuer, TokenSource};
+pub use route::{
+    ClaimHeaderRule, ForwardAuth, Keep, Mode, Original, Route, RouteIssuer, TokenSource,
+};
 pub use worker::{Authorizer, Binding, Encoding, Output, Role, Signer, SingleUse, Worker};
 
 use crate::target::PathOptions;
@@ -58,6 +60,8 @@ pub struct Settings {
     pub watch_interval: Duration,
     /// Start the embedded echo backend.
     pub echo_backend: bool,
+    /// Backend connections at most (`[backend] max_connections`).
+    pub backend_connections: usize,
 }
 
 /// Everything a request needs.

@@ -118,4 +118,89 @@ pub struct Route {
     pub forward_token: bool,
     /// Tokens this route verified recently (none for workers and when disabled).
     pub cache: Option<VerifiedCache>,
+    /// What of an accepted token the route keeps (`None`: all of it, as workers need).
+    pub keep: Option<Keep>,
+}
+
+/// What of an accepted token a route reads after the decision: the claims its rules, claim
+/// headers and audit line name, and the payload only when it forwards it. The rest is dropped
+/// before the token is judged by the rules or cached, so a cache entry holds what is used and
+/// a cached token is judged on exactly what a fresh one is.
+#[derive(Debug, Clone)]
+pub struct Keep {
+    /// Top-level claim names (a dotted path keeps its first segment and itself).
+    pub claims: Vec<String>,
+    /// The payload is forwarded (JOSE body mode with `forward = "payload"`).
+    pub payload: bool,
+}
+
+impl Keep {
+    /// What a route with these rules and claim headers reads (plus `iss`, `sub`, `jti` for the
+    /// audit line).
+    pub fn for_route(rules: Option<&Rule>, headers: &[ClaimHeaderRule], payload: bool) -> Keep {
+        let mut paths = vec!["iss", "sub", "jti"];
+        if let Some(r) = rules {
+            r.claim_paths(&mut paths);
+        }
+        paths.extend(headers.iter().map(|h| h.claim.as_str()));
+        let mut claims: Vec<String> = paths
+            .iter()
+            .flat_map(|p| [*p, p.split('.').next().unwrap_or(p)])
+            .map(str::to_owned)
+            .collect();
+        claims.sort();
+        claims.dedup();
+        Keep { claims, payload }
+    }
+
+    /// Drops the top-level claims this route never reads.
+    pub fn retain(&self, claims: &mut serde_json::Value) {
+        if let serde_json::Value::Object(claims) = claims {
+            claims.retain(|name, _| self.claims.binary_search(name).is_ok());
+        }
+    }
+}
+
+impl Route {
+    /// `accepted` with only what this route keeps.
+    pub fn slim(&self, mut accepted: super::Accepted) -> super::Accepted {
+        if let Some(keep) = &self.keep {
+            keep.retain(&mut accepted.claims);
+            if !keep.payload {
+                accepted.payload = Vec::new();
+            }
+        }
+        accepted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::rules::Test;
+
+    #[test]
+    fn a_route_keeps_what_its_rules_headers_and_audit_read() {
+        let rule = Rule::Not(Box::new(Rule::Check {
+            claim: "realm_access.roles".into(),
+            test: Test::Exists(false),
+        }));
+        let headers = [ClaimHeaderRule {
+            header: axum::http::HeaderName::from_static("x-mail"),
+            claim: "email".into(),
+            comma: false,
+        }];
+        let keep = Keep::for_route(Some(&rule), &headers, false);
+        let mut claims = serde_json::json!({
+            "iss": "i", "sub": "s", "jti": "j", "exp": 1, "email": "e",
+            "realm_access": {"roles": ["a"]}, "realm_access.roles": ["b"],
+            "address": {"street": "long"}, "picture": "https://example/x.png",
+        });
+        keep.retain(&mut claims);
+        let names: Vec<&String> = claims.as_object().unwrap().keys().collect();
+        assert_eq!(
+            names,
+            ["iss", "sub", "jti", "email", "realm_access", "realm_access.roles"]
+        );
+    }
 }

@@ -91,13 +91,13 @@ async fn verify_token(
     let ri = pick_issuer(route, &parsed)?;
     let verified = keys::verify(ri, &parsed, detached).await?;
     let (claims, valid_until) = claims(route, ri, &verified, now)?;
-    Ok(Accepted {
+    Ok(route.slim(Accepted {
         issuer: ri.issuer.clone(),
         header: verified.protected_header().clone(),
         payload: verified.payload,
         claims,
         valid_until,
-    })
+    }))
 }
 
 /// The claims as JSON, validated when the route checks claims, with the second the token stops

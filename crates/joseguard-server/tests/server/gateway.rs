@@ -1,6 +1,7 @@
 //! The real server and a real backend on loopback ports: every answer, every key source, token
 //! sources, JOSE body forwarding, forward-auth, operations endpoints and reloads.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::common::{client, get_text, problem, Gw};
@@ -689,6 +690,52 @@ backend = "SLOW"
     );
     let (s, _, _) = problem(c.get(gw.url("/slow")).bearer_auth(&t).send().await.unwrap()).await;
     assert_eq!(s, StatusCode::GATEWAY_TIMEOUT);
+}
+
+/// `[backend] max_connections` bounds the connections to the backend: with 2, eight
+/// concurrent requests reach a backend that counts them at most two at a time, and all eight
+/// are answered (the others wait for a connection, within the request timeout).
+#[tokio::test]
+async fn backend_connections_are_bounded() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (now, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (n, p) = (now.clone(), peak.clone());
+    let app = axum::Router::new().fallback(move || {
+        let (n, p) = (n.clone(), p.clone());
+        async move {
+            let current = n.fetch_add(1, Ordering::SeqCst) + 1;
+            p.fetch_max(current, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            n.fetch_sub(1, Ordering::SeqCst);
+            "ok"
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let be = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let k1 = es_key("k1");
+    let cfg = base_config(&be, "[issuer.keys]\nk1 = { file = \"k1.jwk\" }", API)
+        .replace("[backend]\n", "[backend]\nmax_connections = 2\n");
+    let gw = Gw::start(
+        "backend-pool",
+        &cfg,
+        &[("k1.jwk", k1.to_public().unwrap().to_json())],
+    )
+    .await;
+    let t = token(&k1, JwsAlgorithm::ES256, |b| b);
+    let c = client();
+    let answers = futures_util::future::join_all(
+        (0..8).map(|i| c.get(gw.url(&format!("/api/{i}"))).bearer_auth(&t).send()),
+    )
+    .await;
+    for a in answers {
+        assert_eq!(a.unwrap().status(), 200);
+    }
+    assert_eq!(
+        peak.load(Ordering::SeqCst),
+        2,
+        "at most two at a time, and two used"
+    );
 }
 
 #[tokio::test]
