@@ -43,6 +43,10 @@ pub enum Command {
         /// Check the configuration and exit (0 when valid, 2 with the error otherwise).
         #[arg(long)]
         check: bool,
+        /// Runtime threads: 1 runs everything on one thread (tokio's current-thread runtime),
+        /// N > 1 a work-stealing pool of N. Default: the CPUs this process may run on.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+        threads: Option<u16>,
     },
 }
 

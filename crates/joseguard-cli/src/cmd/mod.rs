@@ -18,16 +18,32 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Jwe(c) => jwe::run(c),
         Command::Jwt(c) => jwt::run(c),
         Command::Inspect { token } => inspect::run(token.as_deref()),
-        Command::Serve { config, check } => serve(config, check),
+        Command::Serve {
+            config,
+            check,
+            threads,
+        } => serve(config, check, threads),
     }
 }
 
-/// `joseguard serve`: the gateway, on a multi-threaded tokio runtime.
-fn serve(config: std::path::PathBuf, check: bool) -> Outcome {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Usage(format!("runtime: {e}")))?;
+/// `joseguard serve`: the gateway. One thread per CPU the process may use (its affinity mask, so
+/// `taskset -c 1` means one); on one CPU, tokio's current-thread runtime, which spares the hand-off
+/// between the accepting thread and a worker (docs/benchmarks.md, "Runtime").
+fn serve(config: std::path::PathBuf, check: bool, threads: Option<u16>) -> Outcome {
+    let threads = threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    let rt = match threads {
+        1 => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        n => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build(),
+    }
+    .map_err(|e| Failure::Usage(format!("runtime: {e}")))?;
     rt.block_on(async {
         if check {
             return joseguard_server::check(&config)
