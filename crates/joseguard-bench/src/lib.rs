@@ -42,7 +42,11 @@ pub struct KeyMaterial {
 impl KeyMaterial {
     /// Generates a key for `spec`.
     pub fn new(alg: &'static str, spec: KeySpec) -> KeyMaterial {
-        let jwk = Jwk::generate(spec).expect("generate");
+        KeyMaterial::from_jwk(alg, Jwk::generate(spec).expect("generate"))
+    }
+
+    /// The forms of an existing key.
+    pub fn from_jwk(alg: &'static str, jwk: Jwk) -> KeyMaterial {
         if jwk.key_type() == KeyType::Oct {
             let value = jwk.to_value();
             let k = value["k"].as_str().expect("k");
