@@ -32,5 +32,5 @@ fuzz_target!(|data: &[u8]| {
         let _ = VERIFIERS[0].verify_detached(&data[..nul], &data[nul + 1..]);
     }
     let _ = jws::peek_header(data);
-    let _ = jws::dangerous::decode_unverified(data);
+    let _ = joseguard::dangerous::decode_unverified(data);
 });

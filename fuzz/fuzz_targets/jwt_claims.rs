@@ -1,13 +1,14 @@
 //! JWT claims validation over arbitrary payloads (types of exp/nbf/iat/aud/iss, leeway, required
 //! claims), with a header taken from the input's first line; and a differential check: the input
-//! signed as a JWT must get the same verdict from the full path (`JwtVerifier::verify`, claims
-//! parsed into a map) and the fast path (`verify_into`, one-pass scan).
+//! signed as a JWT must get the same verdict from the full path (`Validation::validate`, claims
+//! parsed into a map, as the gateway uses it) and `jwt::Verifier::verify_at` (one-pass scan,
+//! then the caller's type).
 #![no_main]
 
 use std::sync::LazyLock;
 
-use joseguard::jws::{Header, JwsBuilder, Verifier, VerifyPolicy};
-use joseguard::jwt::{JwtVerifier, Validation};
+use joseguard::jws::{self, Header, Verifier, VerifyPolicy};
+use joseguard::jwt::{self, Validation};
 use joseguard::{Error, Jwk, JwsAlgorithm};
 use libfuzzer_sys::fuzz_target;
 
@@ -25,13 +26,15 @@ fn validation() -> Validation {
         .require(["sub"])
 }
 
-static VERIFIER: LazyLock<JwtVerifier> = LazyLock::new(|| {
-    let v = Verifier::new(
+static JWS: LazyLock<Verifier> = LazyLock::new(|| {
+    Verifier::new(
         VerifyPolicy::new([JwsAlgorithm::HS256]).expect("policy"),
-        Jwk::from_json(KEY.to_json()).expect("key"),
-    );
-    JwtVerifier::new(v, validation())
+        KEY.clone(),
+    )
 });
+
+static VERIFIER: LazyLock<jwt::Verifier> =
+    LazyLock::new(|| jwt::Verifier::from_parts(JWS.clone(), validation()));
 
 fuzz_target!(|data: &[u8]| {
     let (head, payload) = match data.iter().position(|b| *b == b'\n') {
@@ -45,18 +48,23 @@ fuzz_target!(|data: &[u8]| {
         let _ = validation().validate(&header, payload, 1_700_000_000);
         let _ =
             Validation::new()
-                .dangerous_allow_missing_exp()
+                .dangerous()
+                .allow_missing_exp()
                 .validate(&header, payload, i64::MAX);
     }
-    let Ok(token) = JwsBuilder::new(payload)
+    let Ok(token) = jws::Builder::new(payload)
         .signer(&KEY, JwsAlgorithm::HS256, Header::new().with("typ", "JWT"))
         .and_then(|b| b.compact())
     else {
         return;
     };
-    let full = VERIFIER.verify(token.as_bytes(), 1_700_000_000).map(drop);
+    let full = JWS.verify(token.as_bytes()).and_then(|jws| {
+        validation()
+            .validate(jws.protected_header(), &jws.payload, 1_700_000_000)
+            .map(drop)
+    });
     let fast = VERIFIER
-        .verify_into::<serde_json::Value>(token.as_bytes(), 1_700_000_000)
+        .verify_at::<serde_json::Value>(token.as_bytes(), 1_700_000_000)
         .map(drop);
     match (&full, &fast) {
         (Ok(()), Ok(())) => {}

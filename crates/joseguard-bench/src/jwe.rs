@@ -4,7 +4,7 @@ use std::hint::black_box;
 
 use criterion::Criterion;
 use joseguard::jwa::{ContentEncryption, KeyManagementAlgorithm};
-use joseguard::jwe::{DecryptPolicy, Decrypter, JweBuilder};
+use joseguard::jwe::{self, DecryptPolicy, Decrypter};
 use joseguard::{EcCurve, KeySpec};
 
 use crate::raw::RawJwe;
@@ -72,7 +72,7 @@ impl JweImpl for Joseguard {
     }
 
     fn encrypt(&self, plaintext: &[u8]) -> String {
-        JweBuilder::new(plaintext, self.enc)
+        jwe::Builder::new(plaintext, self.enc)
             .recipient(&self.public, self.alg)
             .expect("recipient")
             .compact()

@@ -3,8 +3,7 @@
 use std::hint::black_box;
 
 use criterion::Criterion;
-use joseguard::jws::{Verifier, VerifyPolicy};
-use joseguard::jwt::{JwtSigner, JwtVerifier, Validation};
+use joseguard::jwt;
 use joseguard::JwsAlgorithm;
 use serde::{Deserialize, Serialize};
 
@@ -59,24 +58,22 @@ pub trait JwtImpl {
 /// A peer's constructor: `None` when it does not support the algorithm.
 pub type JwtPeer = fn(&KeyMaterial) -> Option<Box<dyn JwtImpl>>;
 
-/// joseguard: a `JwtSigner` and a `JwtVerifier` built once; claims decoded with
-/// `JwtVerifier::verify_into` (the typed fast path).
+/// joseguard: a `jwt::Signer` and a `jwt::Verifier` built once; claims decoded with
+/// `jwt::Verifier::verify` into the bench's claims type.
 pub struct Joseguard {
-    signer: JwtSigner,
-    verifier: JwtVerifier,
+    signer: jwt::Signer,
+    verifier: jwt::Verifier,
 }
 
 impl Joseguard {
     pub fn new(k: &KeyMaterial) -> Joseguard {
         let alg: JwsAlgorithm = k.alg.parse().expect("alg");
-        let public = joseguard::Jwk::from_json(k.public.to_json()).expect("public");
-        let verifier = JwtVerifier::new(
-            Verifier::new(VerifyPolicy::new([alg]).expect("policy"), public),
-            Validation::new().issuer(ISS).audience(AUD),
-        );
-        let key = joseguard::Jwk::from_json(k.jwk.to_json()).expect("key");
+        let verifier = jwt::Verifier::new([alg], k.public.clone())
+            .expect("verifier")
+            .issuer(ISS)
+            .audience(AUD);
         Joseguard {
-            signer: JwtSigner::new(key, alg).expect("signer"),
+            signer: jwt::Signer::new(k.jwk.clone(), alg).expect("signer"),
             verifier,
         }
     }
@@ -92,10 +89,7 @@ impl JwtImpl for Joseguard {
     }
 
     fn verify(&self, token: &str) -> Claims {
-        self.verifier
-            .verify_into(token.as_bytes(), joseguard::jwt::now())
-            .expect("verify")
-            .1
+        self.verifier.verify(token).expect("verify").claims
     }
 }
 

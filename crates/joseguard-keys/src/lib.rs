@@ -9,11 +9,14 @@
 //!   bounds), a refetch on an unknown `kid` at most once per cooldown, single-flight fetching, a
 //!   timeout, a body size limit, and stale-if-error then fail-closed.
 //! - [`JwksSource`]: either, or a fixed set, behind one `keys_for(kid)` call.
+//! - [`discovery`]: an OpenID issuer's `jwks_uri` from its discovery document, the `issuer` in it
+//!   checked ([`RemoteJwks::from_issuer`]).
 //!
 //! Keys are parsed once per fetch or reload into a [`joseguard::JwkSet`] shared by `Arc`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod discovery;
 mod error;
 pub mod fetch;
 mod local;
@@ -61,8 +64,3 @@ impl JwksSource {
         Ok(Verifier::new(policy.clone(), keys))
     }
 }
-
-/// The README's examples, compiled and run as doc tests.
-#[doc = include_str!("../../../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;

@@ -10,7 +10,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use joseguard::jws::{Header, JwsBuilder, VerifyPolicy};
+use joseguard::jws::{self, Header, VerifyPolicy};
 use joseguard::{EcCurve, Jwk, JwsAlgorithm, KeySpec};
 use joseguard_keys::{JwksSource, KeySourceError, LocalJwks, RemoteConfig, RemoteJwks};
 
@@ -158,7 +158,7 @@ async fn rotation_refetches_once_per_cooldown() {
     // The provider rotates to k2; a token signed with k2 arrives.
     *server.behaviour.lock().unwrap() = serve(&[&k1, &k2], None);
     tokio::time::sleep(Duration::from_millis(350)).await;
-    let token = JwsBuilder::new(b"x")
+    let token = jws::Builder::new(b"x")
         .signer(&k2, JwsAlgorithm::ES256, Header::new())
         .unwrap()
         .compact()
@@ -348,7 +348,7 @@ async fn fetched_sets_never_yield_secrets() {
     assert!(set.by_kid("hmac").next().is_none() && set.by_kid("leaked").next().is_none());
     assert_eq!(jwks.stats().refused_secret_keys, 2);
     // A token signed with the leaked private key is not verified by the fetched set.
-    let token = JwsBuilder::new(b"x")
+    let token = jws::Builder::new(b"x")
         .signer(&leaked, JwsAlgorithm::ES256, Header::new())
         .unwrap()
         .compact()

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use joseguard::jwt::{self, JwtBuilder};
+use joseguard::jwt;
 use joseguard::{b64, Jwk};
 
 use crate::config;
@@ -30,7 +30,7 @@ pub async fn print_examples(config_path: &Path, addr: SocketAddr) {
     };
     let now = jwt::now();
     let token = |exp: i64, aud: Option<&str>| {
-        let mut b = JwtBuilder::new()
+        let mut b = jwt::Builder::new()
             .subject("alice")
             .issued_at(now)
             .expires_at(exp)

@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
-use joseguard::jws::{Header, JwsBuilder, Verifier, VerifyPolicy};
+use joseguard::jws::{self, Header, Verifier, VerifyPolicy};
 use joseguard::{EcCurve, Jwk, JwkSet, JwsAlgorithm, KeySpec, OkpCurve, Sha2};
 
-fn main() -> Result<(), joseguard::Error> {
+pub fn main() -> Result<(), joseguard::Error> {
     let mut es = Jwk::generate(KeySpec::Ec(EcCurve::P256))?;
     es.set_kid(Some(es.thumbprint_b64(Sha2::Sha256)));
     let mut ed = Jwk::generate(KeySpec::Okp(OkpCurve::Ed25519))?;
@@ -18,14 +18,14 @@ fn main() -> Result<(), joseguard::Error> {
     println!("public JWK Set:\n{}\n", jwks.to_public_value());
 
     let payload = br#"{"iss":"https://issuer.example","sub":"alice"}"#;
-    let builder = JwsBuilder::new(payload).signer(
+    let builder = jws::Builder::new(payload).signer(
         &es,
         JwsAlgorithm::ES256,
         Header::new().with("typ", "JOSE"),
     )?;
     let compact = builder.compact()?;
     let flattened = builder.flattened()?;
-    let general = JwsBuilder::new(payload)
+    let general = jws::Builder::new(payload)
         .signer(&es, JwsAlgorithm::ES256, Header::new())?
         .signer(&ed, JwsAlgorithm::EdDSA, Header::new())?
         .general()?;

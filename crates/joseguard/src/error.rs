@@ -190,6 +190,50 @@ impl std::error::Error for Error {}
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// A stable, machine-readable name of the failure, for logs, metrics and API answers
+    /// (joseguard's gateway answers with these). The text of [`Display`](fmt::Display) may
+    /// change between releases; a code does not.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::TooLarge { .. } => "too_large",
+            Error::Base64 { .. }
+            | Error::Json { .. }
+            | Error::DuplicateMember { .. }
+            | Error::Malformed(_) => "token_malformed",
+            Error::Header { name, .. } => match name.as_str() {
+                "typ" => "typ_not_allowed",
+                "cty" => "cty_not_allowed",
+                _ => "header_invalid",
+            },
+            Error::PrivateHeaderNotAllowed { .. } => "header_invalid",
+            Error::AlgNone | Error::AlgNotAllowed { .. } | Error::AlgUnsupported { .. } => {
+                "alg_not_allowed"
+            }
+            Error::Crit(_) => "crit_unsupported",
+            Error::KidUnknown { .. } => "kid_unknown",
+            Error::KeyMismatch(_) | Error::KeyTooSmall { .. } => "key_unusable",
+            Error::InvalidKey { .. } => "key_invalid",
+            Error::PrivateKeyRequired => "private_key_required",
+            Error::SignatureInvalid | Error::SignaturesInsufficient { .. } => "signature_invalid",
+            Error::Expired { .. } => "token_expired",
+            Error::NotYetValid { .. } => "token_not_yet_valid",
+            Error::ClaimMissing { name } | Error::ClaimInvalid { name, .. } => {
+                match name.as_str() {
+                    "iss" => "issuer_invalid",
+                    "aud" => "audience_invalid",
+                    "exp" | "nbf" | "iat" => "token_time_invalid",
+                    _ => "claim_invalid",
+                }
+            }
+            Error::DecryptionFailed => "decryption_failed",
+            Error::EncNotAllowed { .. } => "enc_not_allowed",
+            Error::SerializationMismatch { .. } => "serialization_not_allowed",
+            Error::Config(_) => "config_invalid",
+            Error::Encoding(_) => "key_encoding_invalid",
+            Error::Crypto(_) => "crypto_failed",
+        }
+    }
+
     pub(crate) fn header(name: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Header {
             name: name.into(),

@@ -9,6 +9,7 @@ use crate::error::Error;
 /// A JWS algorithm (`alg` of RFC 7515 §4.1.1). `none` is deliberately absent: it cannot be named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[allow(missing_docs)] // the variants are the registry's names
+#[non_exhaustive]
 pub enum JwsAlgorithm {
     HS256,
     HS384,
@@ -32,6 +33,7 @@ pub enum JwsAlgorithm {
 
 /// What kind of key an algorithm needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KeyRequirement {
     /// A symmetric `oct` key of at least this many bytes (RFC 7518 §3.2: the hash size).
     Oct {
@@ -60,6 +62,7 @@ impl KeyRequirement {
 
 /// A SHA-2 hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Sha2 {
     /// SHA-256.
     Sha256,
@@ -123,6 +126,7 @@ impl fmt::Display for Sha2 {
 
 /// The RSA signature padding of an `RS*`/`PS*` algorithm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RsaPadding {
     /// RSASSA-PKCS1-v1_5.
     Pkcs1,
@@ -236,6 +240,7 @@ impl fmt::Display for JwsAlgorithm {
 
 /// An elliptic curve for `kty: EC` (RFC 7518 §6.2.1.1, RFC 8812 §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EcCurve {
     /// NIST P-256.
     P256,
@@ -291,6 +296,7 @@ impl EcCurve {
 
 /// A curve for `kty: OKP` (RFC 8037).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OkpCurve {
     /// Ed25519 signatures.
     Ed25519,
@@ -339,6 +345,7 @@ mod tests {
 /// backend's AES-192 block cipher, since aws-lc-rs has no AES-192 key wrap.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[allow(missing_docs, non_camel_case_types)] // the variants are the registry's names
+#[non_exhaustive]
 pub enum KeyManagementAlgorithm {
     Dir,
     RsaOaep,
@@ -464,6 +471,7 @@ impl fmt::Display for KeyManagementAlgorithm {
 /// A JWE content-encryption algorithm (`enc`, RFC 7518 §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[allow(missing_docs, non_camel_case_types)]
+#[non_exhaustive]
 pub enum ContentEncryption {
     A128CbcHs256,
     A192CbcHs384,

@@ -7,8 +7,8 @@
 
 use std::fmt::Write as _;
 
-use joseguard::jws::{Header, JwsBuilder};
-use joseguard::jwt::JwtBuilder;
+use joseguard::jws::{self, Header};
+use joseguard::jwt;
 use joseguard::{Jwk, JwsAlgorithm};
 
 fn main() {
@@ -25,7 +25,7 @@ fn main() {
     let (es, rs) = (key("es256"), key("rs256"));
     let now = joseguard::jwt::now();
     let jwt = |k: &Jwk, alg: JwsAlgorithm, i: usize| {
-        JwtBuilder::new()
+        jwt::Builder::new()
             .issuer("https://issuer.example")
             .audience("api")
             .subject(&format!("user-{i}"))
@@ -62,7 +62,7 @@ fn main() {
             r#"{{"iss":"https://issuer.example","aud":"api","sub":"user-{i}","exp":{},"order":{{"id":{i},"amount":"12.50"}}}}"#,
             now + 7200
         );
-        JwsBuilder::new(payload.as_bytes())
+        jws::Builder::new(payload.as_bytes())
             .signer(&es, JwsAlgorithm::ES256, Header::new().with("typ", "JOSE"))
             .expect("signer")
             .compact()

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use joseguard::jws::dangerous::decode_unverified;
+use joseguard::dangerous::decode_unverified;
 use joseguard::{b64, jwe, jwt};
 use serde_json::Value;
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use joseguard::jwa::{ContentEncryption, KeyManagementAlgorithm, ALL_CONTENT_ENCRYPTIONS};
-use joseguard::jwe::{self, DecryptPolicy, Decrypter, Header, JweBuilder};
+use joseguard::jwe::{self, DecryptPolicy, Decrypter, Header};
 use joseguard::{b64, Jwk};
 use zeroize::Zeroizing;
 
@@ -74,7 +74,7 @@ fn encrypt(e: JweEncrypt) -> Outcome {
     if let Some(cty) = &e.cty {
         protected.insert("cty", cty.as_str());
     }
-    let mut builder = JweBuilder::new(&plaintext, enc)
+    let mut builder = jwe::Builder::new(&plaintext, enc)
         .protected(protected)
         .zip(e.zip.is_some());
     if let Some(n) = e.iterations {

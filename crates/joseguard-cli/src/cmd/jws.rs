@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use joseguard::jws::{Header, JwsBuilder, Verifier, VerifyPolicy};
+use joseguard::jws::{self, Header, Verifier, VerifyPolicy};
 use joseguard::{Jwk, JwsAlgorithm};
 
 use super::parse_all;
@@ -92,7 +92,7 @@ fn sign(s: JwsSign) -> Outcome {
         Some(h) => Some(Header::from_map(input::json_object(h, "--header")?)),
         None => None,
     };
-    let mut builder = JwsBuilder::new(&payload).b64(s.b64).detached(s.detached);
+    let mut builder = jws::Builder::new(&payload).b64(s.b64).detached(s.detached);
     for (key, alg) in keys.iter().zip(algs) {
         builder =
             builder.signer_with_unprotected(key, alg, protected.clone(), unprotected.clone())?;

@@ -2,8 +2,7 @@
 
 use std::time::Duration;
 
-use joseguard::jwe::nested;
-use joseguard::jwt::{self, JwtBuilder, JwtVerifier, Validation};
+use joseguard::jwt::{self, Validation};
 use joseguard::JwsAlgorithm;
 
 use super::{json, jwe, jws};
@@ -17,8 +16,8 @@ pub fn run(c: JwtCommand) -> Outcome {
         JwtCommand::Sign(s) => sign(s),
         JwtCommand::Verify(v) => {
             let token = input::token(v.token.as_deref())?;
-            let verifier = JwtVerifier::new(jws::verifier(&v.key)?, validation(&v.checks));
-            let verified = verifier.verify(&token, jwt::now())?;
+            let verifier = jwt::Verifier::from_parts(jws::verifier(&v.key)?, validation(&v.checks));
+            let verified = verifier.verify::<jwt::Claims>(&token)?;
             Ok(json(&serde_json::Value::Object(verified.claims.all)))
         }
         JwtCommand::Decrypt(d) => decrypt(d),
@@ -44,7 +43,7 @@ fn sign(s: JwtSign) -> Outcome {
         .map_err(|e: joseguard::Error| Failure::Usage(e.to_string()))?;
     let key = KeyFile::load(&s.key)?.single(s.kid.as_deref())?;
     let now = jwt::now();
-    let mut b = JwtBuilder::new();
+    let mut b = jwt::Builder::new();
     if let Some(claims) = &s.claims {
         let bytes = input::read(Some(claims))?;
         let map = input::json_object(&String::from_utf8_lossy(&bytes), "the claims")?;
@@ -113,12 +112,8 @@ fn decrypt(d: JwtDecrypt) -> Outcome {
         alg: d.verify_alg.clone(),
         allow_header: Vec::new(),
     };
-    let verifier = jws::verifier(&verify_key)?;
-    let n = nested::decrypt_then_verify(&token, &decrypter, &verifier)?;
-    let claims = validation(&d.checks).validate(
-        n.verified.protected_header(),
-        &n.verified.payload,
-        jwt::now(),
-    )?;
-    Ok(json(&serde_json::Value::Object(claims.all)))
+    let verifier = jwt::Verifier::from_parts(jws::verifier(&verify_key)?, validation(&d.checks))
+        .decrypt_with(decrypter);
+    let verified = verifier.verify::<jwt::Claims>(&token)?;
+    Ok(json(&serde_json::Value::Object(verified.claims.all)))
 }

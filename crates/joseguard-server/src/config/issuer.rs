@@ -69,7 +69,7 @@ async fn build(key: &str, raw: &schema::Issuer, base: &Path) -> Result<Issuer, C
     if by_kid.is_empty() && jwks.is_none() && x5c.is_none() {
         return Err(err(
             key,
-            "no keys: add [issuer.keys] entries, jwks_file, jwks_url or [issuer.x5c]",
+            "no keys: add [issuer.keys] entries, jwks_file, jwks_url, discovery or [issuer.x5c]",
         ));
     }
     if raw.ignore_kid && (by_kid.len() != 1 || jwks.is_some() || x5c.is_some()) {
@@ -85,7 +85,8 @@ async fn build(key: &str, raw: &schema::Issuer, base: &Path) -> Result<Issuer, C
     };
     Ok(Issuer {
         name: raw.name.clone(),
-        iss: raw.iss.clone(),
+        // With discovery the issuer is the one the provider's document confirmed.
+        iss: raw.iss.clone().or_else(|| raw.discovery.clone()),
         policy,
         audiences: raw.audiences.clone(),
         leeway: raw.leeway.as_secs(),
@@ -101,18 +102,37 @@ async fn jwks(
     raw: &schema::Issuer,
     base: &Path,
 ) -> Result<Option<JwksSource>, ConfigError> {
-    Ok(match (&raw.jwks_file, &raw.jwks_url) {
-        (Some(_), Some(_)) => return Err(err(key, "set jwks_file or jwks_url, not both")),
-        (Some(f), None) => Some(JwksSource::Local(Arc::new(
+    Ok(match (&raw.jwks_file, &raw.jwks_url, &raw.discovery) {
+        (Some(f), None, None) => Some(JwksSource::Local(Arc::new(
             LocalJwks::open(&resolve_path(base, f))
                 .await
                 .map_err(|e| err(&format!("{key}.jwks_file"), e))?,
         ))),
-        (None, Some(u)) => Some(JwksSource::Remote(Arc::new(
+        (None, Some(u), None) => Some(JwksSource::Remote(Arc::new(
             RemoteJwks::new(u, RemoteConfig::default())
                 .map_err(|e| err(&format!("{key}.jwks_url"), e))?,
         ))),
-        (None, None) => None,
+        (None, None, Some(issuer)) => {
+            let k = format!("{key}.discovery");
+            if raw.iss.as_ref().is_some_and(|iss| iss != issuer) {
+                return Err(err(
+                    &k,
+                    "must equal iss (or leave iss out: it is then this)",
+                ));
+            }
+            Some(JwksSource::Remote(Arc::new(
+                RemoteJwks::from_issuer(issuer, RemoteConfig::default())
+                    .await
+                    .map_err(|e| err(&k, e))?,
+            )))
+        }
+        (None, None, None) => None,
+        _ => {
+            return Err(err(
+                key,
+                "set one of jwks_file, jwks_url and discovery, not several",
+            ))
+        }
     })
 }
 
@@ -130,8 +150,8 @@ fn trust(
             "list at least one PEM file of trusted certificates",
         ));
     }
-    if !x.trust_any_leaf && raw.keys.is_empty() && raw.jwks_file.is_none() && raw.jwks_url.is_none()
-    {
+    let has_set = raw.jwks_file.is_some() || raw.jwks_url.is_some() || raw.discovery.is_some();
+    if !x.trust_any_leaf && raw.keys.is_empty() && !has_set {
         return Err(err(
             &format!("{key}.x5c"),
             "x5c leaves are pinned to the issuer's keys by kid: add [issuer.keys] (or a JWK Set), or set trust_any_leaf = true to accept any leaf that chains to an anchor",

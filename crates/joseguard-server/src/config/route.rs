@@ -50,7 +50,7 @@ pub(super) fn route_issuer(issuer: &Arc<Issuer>, expect: &Expect<'_>) -> RouteIs
         validation = validation.audience(aud);
     }
     if !expect.require_exp {
-        validation = validation.dangerous_allow_missing_exp();
+        validation = validation.dangerous().allow_missing_exp();
     }
     if let Some(max) = expect.max_lifetime {
         validation = validation.max_lifetime(max);

@@ -245,6 +245,8 @@ pub struct Issuer {
     pub jwks_file: Option<String>,
     /// A JWK Set URL (https, or http to loopback).
     pub jwks_url: Option<String>,
+    /// An OpenID provider's issuer URL: its JWK Set from its discovery document.
+    pub discovery: Option<String>,
     /// Private header names accepted in tokens.
     #[serde(default)]
     pub private_headers: Vec<String>,
@@ -427,7 +429,7 @@ pub struct Worker {
     /// Signing: the serialization returned.
     #[serde(default)]
     pub output: Output,
-    /// Validation: the [[issuer]]s and signing [[worker]]s whose signatures this worker checks.
+    /// Validation: the `[[issuer]]`s and signing `[[worker]]`s whose signatures this worker checks.
     #[serde(default)]
     pub trust: Vec<String>,
     /// Validation: also validate the payload as JWT claims (`exp` required, `iss`, `aud`).
@@ -451,7 +453,7 @@ pub enum WorkerKind {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Authorizer {
-    /// Trusted authorization servers: [[issuer]] names.
+    /// Trusted authorization servers: `[[issuer]]` names.
     pub servers: Vec<String>,
     /// Clock skew tolerated on exp/nbf/iat (CZERTAINLY MAX_ALLOWED_CLOCK_SCEW).
     #[serde(default = "default_skew", deserialize_with = "duration")]

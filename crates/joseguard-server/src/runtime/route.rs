@@ -200,7 +200,14 @@ mod tests {
         let names: Vec<&String> = claims.as_object().unwrap().keys().collect();
         assert_eq!(
             names,
-            ["iss", "sub", "jti", "email", "realm_access", "realm_access.roles"]
+            [
+                "iss",
+                "sub",
+                "jti",
+                "email",
+                "realm_access",
+                "realm_access.roles"
+            ]
         );
     }
 }

@@ -2,7 +2,7 @@
 //! caller), the algorithm, the context copied from the caller's claims, and the output.
 
 use joseguard::b64;
-use joseguard::jws::{self, Header, JwsBuilder};
+use joseguard::jws::{self, Header};
 use joseguard::{JwsAlgorithm, KeyType, Sha2};
 use serde_json::{json, Map, Value};
 
@@ -140,7 +140,7 @@ fn sign_document(
         }
         data
     };
-    let mut builder = JwsBuilder::new(payload);
+    let mut builder = jws::Builder::new(payload);
     if signer.output == Output::Detached {
         builder = builder.b64(false).detached(true);
     }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::common::{client, get_text, problem, Gw};
 
 use base64::Engine;
-use joseguard::jws::{Header, JwsBuilder};
-use joseguard::jwt::{self, JwtBuilder};
+use joseguard::jws::{self, Header};
+use joseguard::jwt;
 use joseguard::{b64, EcCurve, Jwk, JwsAlgorithm, KeySpec};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -36,9 +36,9 @@ fn es_key(kid: &str) -> Jwk {
     k
 }
 
-fn token(key: &Jwk, alg: JwsAlgorithm, f: impl FnOnce(JwtBuilder) -> JwtBuilder) -> String {
+fn token(key: &Jwk, alg: JwsAlgorithm, f: impl FnOnce(jwt::Builder) -> jwt::Builder) -> String {
     let now = jwt::now();
-    f(JwtBuilder::new()
+    f(jwt::Builder::new()
         .issuer("https://op.example")
         .audience("api")
         .subject("alice")
@@ -184,7 +184,7 @@ async fn bearer_answers() {
         );
     }
     // typ is case-insensitive and JOSE is accepted (the Gravitee policy wrongly refused it).
-    let jose = JwsBuilder::new(
+    let jose = jws::Builder::new(
         json!({"iss":"https://op.example","aud":"api","exp": now + 60})
             .to_string()
             .as_bytes(),
@@ -317,7 +317,7 @@ issuers = ["op", "set", "url"]
             "inline JWK",
         ),
         (
-            JwtBuilder::new()
+            jwt::Builder::new()
                 .issuer("https://set.example")
                 .expires_at(now + 60)
                 .sign(&set_key, JwsAlgorithm::ES256)
@@ -325,7 +325,7 @@ issuers = ["op", "set", "url"]
             "JWK Set file",
         ),
         (
-            JwtBuilder::new()
+            jwt::Builder::new()
                 .issuer("https://url.example")
                 .expires_at(now + 60)
                 .sign(&url_key, JwsAlgorithm::ES256)
@@ -338,7 +338,7 @@ issuers = ["op", "set", "url"]
         assert_eq!(r.status(), 200, "{what}: {}", r.text().await.unwrap());
     }
     // A token naming an issuer the route does not accept.
-    let stranger = JwtBuilder::new()
+    let stranger = jwt::Builder::new()
         .issuer("https://nobody")
         .expires_at(now + 60)
         .sign(&set_key, JwsAlgorithm::ES256)
@@ -381,7 +381,7 @@ rules = { all = [
     )
     .await;
     let c = client();
-    let ok = |b: JwtBuilder| {
+    let ok = |b: jwt::Builder| {
         b.claim("scope", "read write")
             .claim("acr", "high")
             .claim("email", "a@example.com")
@@ -397,7 +397,7 @@ rules = { all = [
             .status(),
         200
     );
-    let denials: Vec<Box<dyn Fn(JwtBuilder) -> JwtBuilder>> = vec![
+    let denials: Vec<Box<dyn Fn(jwt::Builder) -> jwt::Builder>> = vec![
         Box::new(move |b| ok(b).claim("scope", "write")),
         Box::new(move |b| ok(b).claim("acr", "low")),
         Box::new(move |b| ok(b).claim("suspended", true)),
@@ -466,7 +466,7 @@ cty = ["json", "text/plain"]
         if let Some(c) = cty {
             h.insert("cty", c);
         }
-        let b = JwsBuilder::new(payload)
+        let b = jws::Builder::new(payload)
             .signer(&k1, JwsAlgorithm::ES256, h)
             .unwrap();
         (b.compact().unwrap(), b.flattened().unwrap())
@@ -1015,6 +1015,90 @@ async fn config_errors_name_the_key_and_the_fix() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `discovery = ISSUER`: the JWK Set from the provider's discovery document, whose `issuer`
+/// must be exactly that; tokens must carry it as `iss`.
+#[tokio::test]
+async fn issuer_keys_by_oidc_discovery() {
+    let k1 = es_key("k1");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let op = format!("http://{}", listener.local_addr().unwrap());
+    let claimed: Arc<std::sync::Mutex<String>> = Arc::new(std::sync::Mutex::new(op.clone()));
+    let (doc_issuer, jwks_uri) = (claimed.clone(), format!("{op}/jwks"));
+    let jwks = json!({ "keys": [k1.to_public_value()] });
+    let provider = axum::Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            axum::routing::get(move || {
+                let issuer = doc_issuer.lock().unwrap().clone();
+                let jwks_uri = jwks_uri.clone();
+                async move { axum::Json(json!({ "issuer": issuer, "jwks_uri": jwks_uri })) }
+            }),
+        )
+        .route(
+            "/jwks",
+            axum::routing::get(move || async move { axum::Json(jwks) }),
+        );
+    tokio::spawn(async move { axum::serve(listener, provider).await.unwrap() });
+    let be = backend().await;
+    let cfg = |extra: &str| {
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\nwatch_interval = \"0s\"\n[backend]\nurl = \"{be}\"\n\
+             [[issuer]]\nname = \"op\"\nalgorithms = [\"ES256\"]\naudiences = [\"api\"]\ndiscovery = \"{op}\"\n{extra}\
+             [[route]]\npath = \"/api\"\nissuers = [\"op\"]\n"
+        )
+    };
+    let gw = Gw::start("discovery", &cfg(""), &[]).await;
+    let c = client();
+    let with_iss = |iss: &str| {
+        let now = jwt::now();
+        jwt::Builder::new()
+            .issuer(iss)
+            .audience("api")
+            .subject("alice")
+            .expires_at(now + 60)
+            .sign(&k1, JwsAlgorithm::ES256)
+            .unwrap()
+    };
+    let ok = c
+        .get(gw.url("/api/x"))
+        .bearer_auth(with_iss(&op))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let (s, _, body) = problem(
+        c.get(gw.url("/api/x"))
+            .bearer_auth(with_iss("https://op.example"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), body["code"].as_str()),
+        (401, Some("issuer_invalid"))
+    );
+
+    // A document naming another issuer, and iss set to something else: refused at load.
+    *claimed.lock().unwrap() = "https://op.example".into();
+    let dir = std::env::temp_dir().join(format!("joseguard-disc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (extra, needle) in [
+        ("", "is for issuer \"https://op.example\""),
+        ("iss = \"https://other.example\"\n", "must equal iss"),
+    ] {
+        let path = dir.join("c.toml");
+        std::fs::write(&path, cfg(extra)).unwrap();
+        let e = joseguard_server::load(&path)
+            .await
+            .err()
+            .expect("refused")
+            .to_string();
+        assert!(e.contains("discovery") && e.contains(needle), "{e}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn garbage_never_yields_500() {
     let k1 = es_key("k1");
@@ -1139,7 +1223,7 @@ async fn verified_token_cache_never_outlives_exp_or_a_reload() {
     // A fractional exp (RFC 7519 §2) is read once, as the validation reads it: the entry ends
     // when the token does, not a TTL later.
     let now = jwt::now();
-    let fractional = JwsBuilder::new(
+    let fractional = jws::Builder::new(
         json!({"iss": "https://op.example", "aud": "api", "exp": (now + 1) as f64 + 0.5})
             .to_string()
             .as_bytes(),

@@ -3,7 +3,7 @@
 //! backend behind nginx receives.
 
 use crate::common::{debian_program, free_port, get, raw, wait_listening, Child, Gw, Recorder};
-use joseguard::jwt::{self, JwtBuilder};
+use joseguard::jwt;
 use joseguard::{EcCurve, Jwk, JwsAlgorithm, KeySpec};
 
 /// The nginx server block of docs/gateway.md, with the addresses filled in.
@@ -92,7 +92,7 @@ rules = { claim = "scope", contains = "admin" }
     let addr: std::net::SocketAddr = front.parse().unwrap();
     let now = jwt::now();
     let token = |scope: &str| {
-        JwtBuilder::new()
+        jwt::Builder::new()
             .subject("alice")
             .claim("scope", scope)
             .expires_at(now + 300)

@@ -1,7 +1,7 @@
 //! PKI fixtures for the x5c tests: CAs, leaves, CRLs made by rcgen, and tokens carrying chains.
 
 use base64::Engine;
-use joseguard::jws::{Header, JwsBuilder};
+use joseguard::jws::{self, Header};
 use joseguard::jwt;
 use joseguard::{Jwk, JwsAlgorithm};
 use rcgen::{
@@ -96,7 +96,7 @@ pub fn token(signer: &Jwk, chain: &[&[u8]], kid: Option<&str>) -> String {
         h.insert("kid", k);
     }
     let now = jwt::now();
-    JwsBuilder::new(
+    jws::Builder::new(
         json!({"sub": "signer", "exp": now + 300})
             .to_string()
             .as_bytes(),

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::common::{get, raw, Gw, Recorder};
-use joseguard::jwt::{self, JwtBuilder};
+use joseguard::jwt;
 use joseguard::{EcCurve, Jwk, JwsAlgorithm, KeySpec};
 
 fn key() -> Jwk {
@@ -17,7 +17,7 @@ fn key() -> Jwk {
 
 fn token(key: &Jwk, scope: &str) -> String {
     let now = jwt::now();
-    JwtBuilder::new()
+    jwt::Builder::new()
         .issuer("https://op.example")
         .audience("api")
         .subject("alice")
@@ -450,7 +450,7 @@ async fn quickstart_judges_the_canonical_path() {
     .await;
     let issuer = Jwk::from_text(&read("quickstart/demo-issuer.jwk")).unwrap();
     let now = jwt::now();
-    let t = JwtBuilder::new()
+    let t = jwt::Builder::new()
         .issuer("https://issuer.example")
         .audience("quickstart-api")
         .subject("alice")

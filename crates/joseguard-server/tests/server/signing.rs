@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use joseguard::jws::{Header, Verifier, VerifyPolicy};
-use joseguard::jwt::{self, JwtBuilder};
+use joseguard::jwt;
 use joseguard::{EcCurve, Jwk, JwkSet, JwsAlgorithm, KeySpec, Sha2};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -43,9 +43,9 @@ impl As {
     }
 
     /// A token for audience `signer`, `acr` high, `amr` [pwd, mfa], a fresh `jti`; `f` adjusts.
-    fn token(&self, f: impl FnOnce(JwtBuilder) -> JwtBuilder) -> String {
+    fn token(&self, f: impl FnOnce(jwt::Builder) -> jwt::Builder) -> String {
         let now = jwt::now();
-        f(JwtBuilder::new()
+        f(jwt::Builder::new()
             .issuer(self.iss)
             .audience("signer")
             .subject("alice")
@@ -187,10 +187,10 @@ trust = ["docsign", "big"]
 "#;
 
 /// A change to a token's claims.
-type Adjust = Box<dyn Fn(JwtBuilder) -> JwtBuilder>;
+type Adjust = Box<dyn Fn(jwt::Builder) -> jwt::Builder>;
 
 /// Claims every rule of `docsign` accepts.
-fn allowed(b: JwtBuilder) -> JwtBuilder {
+fn allowed(b: jwt::Builder) -> jwt::Builder {
     b.claim("loa", 3)
         .claim("scope", "sign docs read")
         .claim("tenant", "acme")
@@ -319,7 +319,7 @@ async fn token_refusals_are_401_with_a_challenge() {
         ("not.a.token".to_owned(), "token_malformed"),
         (stranger.token(allowed), "signature_invalid"),
         (
-            allowed(JwtBuilder::new())
+            allowed(jwt::Builder::new())
                 .issuer(authz.iss)
                 .subject("alice")
                 .expires_at(now + 60)
@@ -510,7 +510,7 @@ async fn single_use_tokens_sign_once() {
         (StatusCode::CONFLICT, Some("token_replayed"))
     );
     assert!(challenge.is_none());
-    let no_jti = JwtBuilder::new()
+    let no_jti = jwt::Builder::new()
         .issuer(authz.iss)
         .audience("signer")
         .subject("alice")
@@ -686,7 +686,7 @@ claims_to_context = true
     );
     let gw = Gw::start("czertainly", &config, &[]).await;
     let data = json!({ "data": b64(b"hello") });
-    let ok = |b: JwtBuilder| b.audience("signing-service").claim("acr", "substantial");
+    let ok = |b: jwt::Builder| b.audience("signing-service").claim("acr", "substantial");
     for server in [&one, &two] {
         let resp = sign(&gw, "qes", Some(&server.token(ok)), data.clone()).await;
         assert_eq!(resp.status(), 200, "{}", server.iss);
@@ -699,7 +699,7 @@ claims_to_context = true
         assert_eq!(context["iss"], server.iss);
     }
     // The key is the issuer's, whatever kid the token names (as CZERTAINLY).
-    let t = joseguard::jws::JwsBuilder::new(
+    let t = joseguard::jws::Builder::new(
         json!({"iss": one.iss, "aud": "signing-service", "sub": "alice", "acr": "substantial",
                "amr": ["mfa"], "exp": jwt::now() + 60})
         .to_string()
@@ -936,7 +936,7 @@ async fn worker_config_errors_name_the_key() {
 
 /// A token with exactly these claims, signed by the authorization server, with `typ`.
 fn raw_token(authz: &As, claims: Value, typ: &str) -> String {
-    joseguard::jws::JwsBuilder::new(claims.to_string().as_bytes())
+    joseguard::jws::Builder::new(claims.to_string().as_bytes())
         .signer(&authz.key, authz.alg, Header::new().with("typ", typ))
         .unwrap()
         .compact()
@@ -1020,7 +1020,7 @@ trust = ["default-typ"]
         if let Some(k) = kid {
             header.insert("kid", k);
         }
-        let t = joseguard::jws::JwsBuilder::new(good.to_string().as_bytes())
+        let t = joseguard::jws::Builder::new(good.to_string().as_bytes())
             .signer(&authz.key, authz.alg, header)
             .unwrap()
             .compact()

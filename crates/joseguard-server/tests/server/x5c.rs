@@ -126,7 +126,7 @@ async fn chains_validity_and_revocation() {
     // check_certificate_validity = false accepts an expired leaf (inadvisable, Gravitee parity).
     ok(call("/novalidity", token(&expired, &[&expired_der], None)).await);
     // require = true refuses tokens without x5c.
-    let plain = joseguard::jwt::JwtBuilder::new()
+    let plain = joseguard::jwt::Builder::new()
         .expires_at(jwt::now() + 60)
         .sign(&good, JwsAlgorithm::ES256)
         .unwrap();

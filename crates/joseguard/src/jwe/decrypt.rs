@@ -12,6 +12,7 @@ use crate::jwk::{Jwk, JwkSet};
 
 /// Input limits for JWE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct JweLimits {
     /// Largest token, in bytes (default 1 MiB).
     pub max_token_bytes: usize,
@@ -56,7 +57,8 @@ pub struct DecryptPolicy {
 impl DecryptPolicy {
     /// A policy accepting exactly these `alg` and `enc` values; both lists must be non-empty.
     /// `RSA1_5` and the PBES2 algorithms are refused here: enable them with
-    /// [`enable_rsa1_5`](Self::enable_rsa1_5) and [`enable_pbes2`](Self::enable_pbes2).
+    /// [`dangerous().enable_rsa1_5()`](crate::dangerous::Dangerous::enable_rsa1_5) and
+    /// [`dangerous().enable_pbes2()`](crate::dangerous::Dangerous::enable_pbes2).
     pub fn new(
         algorithms: impl IntoIterator<Item = KeyManagementAlgorithm>,
         encryptions: impl IntoIterator<Item = ContentEncryption>,
@@ -122,16 +124,17 @@ impl DecryptPolicy {
         Ok(policy)
     }
 
-    /// Accepts `RSA1_5`. Inadvisable (RFC 8725 §3.2); joseguard answers a bad unwrap with a random
-    /// CEK so the failure is indistinguishable from a bad tag (RFC 7516 §11.5).
-    pub fn enable_rsa1_5(mut self) -> Self {
+    /// Options that weaken a default ([`crate::dangerous`]).
+    pub fn dangerous(self) -> crate::dangerous::Dangerous<Self> {
+        crate::dangerous::Dangerous(self)
+    }
+
+    pub(crate) fn enable_rsa1_5(mut self) -> Self {
         self.algorithms.push(KeyManagementAlgorithm::Rsa1_5);
         self
     }
 
-    /// Accepts `PBES2-HS256+A128KW`, `PBES2-HS384+A192KW` and `PBES2-HS512+A256KW`, with at most
-    /// `max_iterations` PBKDF2 iterations (the check happens before any work).
-    pub fn enable_pbes2(mut self, max_iterations: u32) -> Self {
+    pub(crate) fn enable_pbes2(mut self, max_iterations: u32) -> Self {
         self.algorithms.extend([
             KeyManagementAlgorithm::Pbes2Hs256A128KW,
             KeyManagementAlgorithm::Pbes2Hs384A192KW,
@@ -187,6 +190,7 @@ impl DecryptPolicy {
 
 /// The recipient's keys.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum DecryptionKeys {
     /// One key (for PBES2: an `oct` key holding the password); a `kid` in the token is not
     /// consulted.
@@ -227,6 +231,7 @@ impl From<Arc<JwkSet>> for DecryptionKeys {
 
 /// A decrypted JWE.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Decrypted {
     /// The plaintext (inflated if `zip: DEF`).
     pub plaintext: Vec<u8>,

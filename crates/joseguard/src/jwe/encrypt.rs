@@ -22,10 +22,10 @@ struct Recipient<'a> {
 /// ```
 /// use joseguard::{EcCurve, Jwk, KeySpec};
 /// use joseguard::jwa::{ContentEncryption, KeyManagementAlgorithm};
-/// use joseguard::jwe::{DecryptPolicy, Decrypter, JweBuilder};
+/// use joseguard::jwe::{self, DecryptPolicy, Decrypter};
 ///
 /// let key = Jwk::generate(KeySpec::Ec(EcCurve::P256))?;
-/// let token = JweBuilder::new(b"secret", ContentEncryption::A256Gcm)
+/// let token = jwe::Builder::new(b"secret", ContentEncryption::A256Gcm)
 ///     .recipient(&key.to_public()?, KeyManagementAlgorithm::EcdhEsA256KW)?
 ///     .compact()?;
 /// let policy = DecryptPolicy::new([KeyManagementAlgorithm::EcdhEsA256KW], [ContentEncryption::A256Gcm])?;
@@ -33,7 +33,7 @@ struct Recipient<'a> {
 /// assert_eq!(decrypted.plaintext, b"secret");
 /// # Ok::<(), joseguard::Error>(())
 /// ```
-pub struct JweBuilder<'a> {
+pub struct Builder<'a> {
     plaintext: &'a [u8],
     enc: ContentEncryption,
     protected: Header,
@@ -46,10 +46,10 @@ pub struct JweBuilder<'a> {
     fixed_iv: Option<Vec<u8>>,
 }
 
-impl<'a> JweBuilder<'a> {
+impl<'a> Builder<'a> {
     /// A JWE of `plaintext` with content encryption `enc`.
     pub fn new(plaintext: &'a [u8], enc: ContentEncryption) -> Self {
-        JweBuilder {
+        Builder {
             plaintext,
             enc,
             protected: Header::new(),
@@ -118,34 +118,32 @@ impl<'a> JweBuilder<'a> {
         Ok(self)
     }
 
-    /// Uses this CEK instead of a random one. Only for reproducing test vectors: a reused CEK
-    /// destroys confidentiality.
-    pub fn dangerous_fixed_cek(mut self, cek: &[u8]) -> Self {
+    /// Options that weaken a default ([`crate::dangerous`]).
+    pub fn dangerous(self) -> crate::dangerous::Dangerous<Self> {
+        crate::dangerous::Dangerous(self)
+    }
+
+    pub(crate) fn fixed_cek(mut self, cek: &[u8]) -> Self {
         self.fixed_cek = Some(Zeroizing::new(cek.to_vec()));
         self
     }
 
-    /// Uses this content IV instead of a random one. Only for reproducing test vectors: a reused
-    /// GCM IV destroys confidentiality and integrity.
-    pub fn dangerous_fixed_iv(mut self, iv: &[u8]) -> Self {
+    pub(crate) fn fixed_iv(mut self, iv: &[u8]) -> Self {
         self.fixed_iv = Some(iv.to_vec());
         self
     }
 
-    /// Uses this ephemeral private key for ECDH-ES. Only for reproducing test vectors.
-    pub fn dangerous_ephemeral_key(mut self, key: Jwk) -> Self {
+    pub(crate) fn ephemeral_key(mut self, key: Jwk) -> Self {
         self.options.ephemeral = Some(key);
         self
     }
 
-    /// Uses this PBES2 salt input (`p2s`). Only for reproducing test vectors.
-    pub fn dangerous_fixed_p2s(mut self, p2s: &[u8]) -> Self {
+    pub(crate) fn fixed_p2s(mut self, p2s: &[u8]) -> Self {
         self.options.p2s = Some(p2s.to_vec());
         self
     }
 
-    /// Uses this IV for AES-GCM key wrapping. Only for reproducing test vectors.
-    pub fn dangerous_fixed_key_wrap_iv(mut self, iv: &[u8]) -> Self {
+    pub(crate) fn fixed_key_wrap_iv(mut self, iv: &[u8]) -> Self {
         self.options.gcmkw_iv = Some(iv.to_vec());
         self
     }

@@ -72,7 +72,7 @@ fn ecdh_curve(key: &Jwk) -> Option<EcdhCurve> {
 }
 
 fn oct_bytes(key: &Jwk) -> Option<&[u8]> {
-    match &key.material {
+    match &*key.material {
         Material::Oct(k) => Some(k.bytes()),
         _ => None,
     }
@@ -320,7 +320,7 @@ fn pbes2_kek(alg: Alg, password: &[u8], p2s: &[u8], p2c: u32) -> Result<Zeroizin
 
 /// The private key of `jwk` as an agreement key (built once per key and kept with it).
 fn agreement_key(jwk: &Jwk) -> Result<&AgreementKey> {
-    match &jwk.material {
+    match &*jwk.material {
         Material::EcPrivate(k) => k.agreement(),
         Material::X25519Private(k) => k.agreement(),
         _ => Err(Error::PrivateKeyRequired),
@@ -399,7 +399,7 @@ pub(crate) fn decrypt_key<'a>(
         return Ok(Zeroizing::new(k.to_vec()));
     }
     if let Some(scheme) = rsa_scheme(alg) {
-        let Material::RsaPrivate(private) = &key.material else {
+        let Material::RsaPrivate(private) = &*key.material else {
             return Err(Error::PrivateKeyRequired);
         };
         return match private.decrypt(scheme, encrypted_key) {

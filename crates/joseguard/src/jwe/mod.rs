@@ -1,8 +1,8 @@
 //! JSON Web Encryption (RFC 7516) with every key-management and content-encryption algorithm of
 //! RFC 7518 that the backend offers, in all three serializations, and nested JWTs.
 //!
-//! - Encrypt with [`JweBuilder`]: plaintext, `enc`, one or more recipients (each its own `alg` and
-//!   key), then [`JweBuilder::compact`], [`JweBuilder::flattened`] or [`JweBuilder::general`].
+//! - Encrypt with [`Builder`]: plaintext, `enc`, one or more recipients (each its own `alg` and
+//!   key), then [`Builder::compact`], [`Builder::flattened`] or [`Builder::general`].
 //! - Decrypt with a [`Decrypter`]: a [`DecryptPolicy`] (allowed `alg` and `enc` values, limits)
 //!   and the recipient's keys. The result says which recipient and key were used.
 //! - [`nested`] signs then encrypts, and decrypts then verifies, a JWT in one call.
@@ -23,7 +23,7 @@ mod zip;
 pub use crate::header::Header;
 pub use crate::jws::Serialization;
 pub use decrypt::{DecryptPolicy, Decrypted, Decrypter, DecryptionKeys, JweLimits};
-pub use encrypt::JweBuilder;
+pub use encrypt::Builder;
 pub use header::REGISTERED_JWE_HEADER_NAMES;
 pub use keymgmt::PBES2_DEFAULT_ITERATIONS;
 

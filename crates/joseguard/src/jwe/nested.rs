@@ -4,12 +4,12 @@
 //! Decryption alone does not say who wrote the content (anyone with the recipient's public key can
 //! encrypt to it), so [`decrypt_then_verify`] always verifies the inner signature.
 
-use super::{Decrypted, Decrypter, JweBuilder};
+use super::{Builder, Decrypted, Decrypter};
 use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::jwa::{ContentEncryption, JwsAlgorithm, KeyManagementAlgorithm};
 use crate::jwk::Jwk;
-use crate::jws::{JwsBuilder, Verified, Verifier};
+use crate::jws::{self, Verified, Verifier};
 
 /// Signs `claims` (the JWT payload) with `signer` under `sign_alg` (`typ: "JWT"`), then encrypts
 /// the compact JWS to `recipient` under `alg`/`enc` with `cty: "JWT"`. Returns the compact JWE.
@@ -21,10 +21,10 @@ pub fn sign_then_encrypt(
     alg: KeyManagementAlgorithm,
     enc: ContentEncryption,
 ) -> Result<String> {
-    let inner = JwsBuilder::new(claims)
+    let inner = jws::Builder::new(claims)
         .signer(signer, sign_alg, Header::new().with("typ", "JWT"))?
         .compact()?;
-    JweBuilder::new(inner.as_bytes(), enc)
+    Builder::new(inner.as_bytes(), enc)
         .protected(Header::new().with("cty", "JWT"))
         .recipient(recipient, alg)?
         .compact()
@@ -32,6 +32,7 @@ pub fn sign_then_encrypt(
 
 /// A decrypted and verified nested JWT.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct NestedVerified {
     /// The outer JWE (its plaintext is the inner compact JWS).
     pub decrypted: Decrypted,

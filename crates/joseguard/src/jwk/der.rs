@@ -152,7 +152,7 @@ impl Jwk {
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
         let inner: Zeroizing<Vec<u8>>;
         let curve_param_oid;
-        let (oid, params): (ObjectIdentifier, Option<AnyRef<'_>>) = match &self.material {
+        let (oid, params): (ObjectIdentifier, Option<AnyRef<'_>>) = match &*self.material {
             Material::RsaPrivate(k) => {
                 inner = rsa_private_der(k)?;
                 (RSA_ENCRYPTION, Some(AnyRef::NULL))

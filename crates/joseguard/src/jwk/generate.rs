@@ -13,6 +13,7 @@ use crate::jwa::{EcCurve, OkpCurve};
 /// What key to generate. Parses from `oct:BITS`, `RSA:BITS`, `EC:P-256|P-384|P-521|secp256k1` and
 /// `OKP:Ed25519|X25519`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KeySpec {
     /// A symmetric key of this many bits (a multiple of 8, at least 128).
     Oct(usize),

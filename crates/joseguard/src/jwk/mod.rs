@@ -27,6 +27,7 @@ use crate::jwa::{EcCurve, JwsAlgorithm, KeyRequirement, OkpCurve};
 
 /// The `kty` of a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum KeyType {
     /// Symmetric (`oct`).
     Oct,
@@ -52,6 +53,7 @@ impl KeyType {
 
 /// A key operation (`key_ops` values of RFC 7517 §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum KeyOperation {
     /// Compute a signature or MAC.
     Sign,
@@ -108,13 +110,24 @@ pub(crate) enum Material {
     X25519Private(X25519PrivateKey),
 }
 
+impl Material {
+    /// Secret key material; never empty.
+    pub(crate) fn oct(secret: Vec<u8>) -> Result<Material> {
+        if secret.is_empty() {
+            return Err(Error::key("k", "must not be empty"));
+        }
+        Ok(Material::Oct(crate::crypto::HmacKey::new(secret)))
+    }
+}
+
 /// A parsed, validated JSON Web Key.
 ///
 /// Members other than the key material are kept: `kid`, `alg`, `use`, `key_ops`, the `x5*`
 /// members, and any others (returned unchanged by [`Jwk::to_value`]). `Debug` never prints key
-/// material.
+/// material. Cloning shares the parsed key material (and whatever the backend built from it).
+#[derive(Clone)]
 pub struct Jwk {
-    pub(crate) material: Material,
+    pub(crate) material: std::sync::Arc<Material>,
     pub(crate) kid: Option<String>,
     pub(crate) alg: Option<String>,
     pub(crate) key_use: Option<String>,
@@ -140,6 +153,18 @@ impl Jwk {
     pub fn from_json(json: impl AsRef<[u8]>) -> Result<Jwk> {
         let map = crate::json::parse_object(json.as_ref(), "JWK")?;
         parse::from_map(map)
+    }
+
+    /// A secret (`oct`) key from its bytes: for HMAC (HS256 wants at least 32), AES key wrap,
+    /// `dir`. An empty secret is refused.
+    pub fn oct(secret: impl AsRef<[u8]>) -> Result<Jwk> {
+        Material::oct(secret.as_ref().to_vec()).map(Jwk::from_material)
+    }
+
+    /// A password for PBES2 key management (RFC 7518 §4.8): an `oct` key whose bytes are the
+    /// UTF-8 password. The decrypter caps the iteration count it will run.
+    pub fn password(password: &str) -> Result<Jwk> {
+        Jwk::oct(password.as_bytes())
     }
 
     /// Parses a JWK from an already parsed JSON value.
@@ -181,7 +206,7 @@ impl Jwk {
 
     /// The key type.
     pub fn key_type(&self) -> KeyType {
-        match &self.material {
+        match &*self.material {
             Material::Oct(_) => KeyType::Oct,
             Material::RsaPublic(_) | Material::RsaPrivate(_) => KeyType::Rsa,
             Material::EcPublic(_) | Material::EcPrivate(_) => KeyType::Ec,
@@ -203,7 +228,7 @@ impl Jwk {
 
     /// The curve of an OKP key.
     pub fn okp_curve(&self) -> Option<OkpCurve> {
-        match &self.material {
+        match &*self.material {
             Material::Ed25519Public(_) | Material::Ed25519Private(_) => Some(OkpCurve::Ed25519),
             Material::X25519Public(_) | Material::X25519Private(_) => Some(OkpCurve::X25519),
             _ => None,
@@ -213,7 +238,7 @@ impl Jwk {
     /// True when the key holds private (or, for `oct`, secret) material.
     pub fn is_private(&self) -> bool {
         !matches!(
-            self.material,
+            *self.material,
             Material::RsaPublic(_)
                 | Material::EcPublic(_)
                 | Material::Ed25519Public(_)
@@ -229,6 +254,18 @@ impl Jwk {
     /// Sets the `kid`.
     pub fn set_kid(&mut self, kid: Option<String>) {
         self.kid = kid;
+    }
+
+    /// The same key with this `kid`.
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Jwk {
+        self.kid = Some(kid.into());
+        self
+    }
+
+    /// The same key with this `alg`.
+    pub fn with_alg(mut self, alg: impl Into<String>) -> Jwk {
+        self.alg = Some(alg.into());
+        self
     }
 
     /// The key's own `alg`, if it names one.
@@ -268,7 +305,7 @@ impl Jwk {
 
     /// The `oct` key length in bytes.
     pub fn oct_len(&self) -> Option<usize> {
-        match &self.material {
+        match &*self.material {
             Material::Oct(k) => Some(k.bytes().len()),
             _ => None,
         }
@@ -308,7 +345,7 @@ impl Jwk {
     /// `alg`/`use`/`key_ops` allow `op`. A symmetric key never fits an asymmetric algorithm and
     /// the other way round (CVE-2016-10555).
     pub fn check_jws(&self, alg: JwsAlgorithm, op: KeyOperation) -> Result<()> {
-        let fits = match (alg.key_requirement(), &self.material) {
+        let fits = match (alg.key_requirement(), &*self.material) {
             (KeyRequirement::Oct { min_len }, Material::Oct(k)) => {
                 if k.bytes().len() < min_len {
                     return Err(Error::KeyMismatch(format!(
@@ -386,7 +423,7 @@ impl Jwk {
     }
 
     pub(crate) fn rsa_public(&self) -> Option<&RsaPublicKey> {
-        match &self.material {
+        match &*self.material {
             Material::RsaPublic(k) => Some(k),
             Material::RsaPrivate(k) => Some(k.public()),
             _ => None,
@@ -394,7 +431,7 @@ impl Jwk {
     }
 
     pub(crate) fn ec_public(&self) -> Option<&EcPublicKey> {
-        match &self.material {
+        match &*self.material {
             Material::EcPublic(k) => Some(k),
             Material::EcPrivate(k) => Some(k.public()),
             _ => None,
@@ -402,7 +439,7 @@ impl Jwk {
     }
 
     pub(crate) fn ed25519_public(&self) -> Option<&Ed25519PublicKey> {
-        match &self.material {
+        match &*self.material {
             Material::Ed25519Public(k) => Some(k),
             Material::Ed25519Private(k) => Some(k.public()),
             _ => None,
@@ -410,7 +447,7 @@ impl Jwk {
     }
 
     pub(crate) fn x25519_public(&self) -> Option<&X25519PublicKey> {
-        match &self.material {
+        match &*self.material {
             Material::X25519Public(k) => Some(k),
             Material::X25519Private(k) => Some(k.public()),
             _ => None,
@@ -426,7 +463,7 @@ impl Jwk {
 
     pub(crate) fn from_material(material: Material) -> Jwk {
         Jwk {
-            material,
+            material: std::sync::Arc::new(material),
             kid: None,
             alg: None,
             key_use: None,

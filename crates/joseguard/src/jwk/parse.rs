@@ -6,8 +6,8 @@ use zeroize::Zeroizing;
 use super::{Jwk, Material};
 use crate::b64;
 use crate::crypto::{
-    EcPrivateKey, EcPublicKey, Ed25519PrivateKey, Ed25519PublicKey, HmacKey, RsaComponents,
-    RsaPrivateKey, RsaPublicKey, X25519PrivateKey, X25519PublicKey,
+    EcPrivateKey, EcPublicKey, Ed25519PrivateKey, Ed25519PublicKey, RsaComponents, RsaPrivateKey,
+    RsaPublicKey, X25519PrivateKey, X25519PublicKey,
 };
 use crate::error::{Error, Result};
 use crate::jwa::{EcCurve, OkpCurve};
@@ -92,7 +92,7 @@ pub(super) fn from_map(map: Map<String, Value>) -> Result<Jwk> {
     }
     check_x509_members(&m.0)?;
     let jwk = Jwk {
-        material,
+        material: std::sync::Arc::new(material),
         kid,
         alg,
         key_use,
@@ -150,11 +150,7 @@ fn check_x509_members(m: &Map<String, Value>) -> Result<()> {
 }
 
 fn oct(m: &mut Members) -> Result<Material> {
-    let k = m.required_bytes("k")?;
-    if k.is_empty() {
-        return Err(Error::key("k", "must not be empty"));
-    }
-    Ok(Material::Oct(HmacKey::new(k.to_vec())))
+    Material::oct(m.required_bytes("k")?.to_vec())
 }
 
 fn rsa(m: &mut Members) -> Result<Material> {
@@ -234,7 +230,7 @@ pub(super) fn to_map(jwk: &Jwk, include_private: bool) -> Map<String, Value> {
     let mut put = |name: &str, bytes: &[u8]| {
         map.insert(name.to_owned(), Value::String(b64::encode(bytes)));
     };
-    match &jwk.material {
+    match &*jwk.material {
         Material::Oct(k) => {
             if include_private {
                 put("k", k.bytes());

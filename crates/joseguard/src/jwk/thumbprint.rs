@@ -35,7 +35,7 @@ impl Jwk {
     /// escaping can arise.
     fn thumbprint_input(&self) -> String {
         let crv = self.curve_name().unwrap_or_default();
-        match &self.material {
+        match &*self.material {
             Material::Oct(k) => format!(r#"{{"k":"{}","kty":"oct"}}"#, b64::encode(k.bytes())),
             Material::RsaPublic(_) | Material::RsaPrivate(_) => {
                 let k = self.rsa_public().expect("RSA material");

@@ -1,13 +1,13 @@
 //! JSON Web Signature (RFC 7515) with the algorithms of RFC 7518 §3, RFC 8037, RFC 8812 and
 //! RFC 9864, unencoded payloads (RFC 7797), and all three serializations.
 //!
-//! - Sign with [`JwsBuilder`]: one payload, one or more signers, then [`JwsBuilder::compact`],
-//!   [`JwsBuilder::flattened`] or [`JwsBuilder::general`].
+//! - Sign with [`Builder`]: one payload, one or more signers, then [`Builder::compact`],
+//!   [`Builder::flattened`] or [`Builder::general`].
 //! - Verify with a [`Verifier`]: a [`VerifyPolicy`] (allowed algorithms, declared `crit` and
 //!   private header names, limits) and [`Keys`] (one key, a JWK Set, or a resolver). It detects the
 //!   serialization unless the policy demands one.
 //! - [`peek_header`] reads the first protected header without verifying anything, for routing (for
-//!   example to pick an issuer); [`dangerous::decode_unverified`] decodes a whole token for
+//!   example to pick an issuer); [`crate::dangerous::decode_unverified`] decodes a whole token for
 //!   debugging.
 
 mod compact;
@@ -20,7 +20,7 @@ mod verify;
 
 pub use crate::header::Header;
 pub use header::REGISTERED_HEADER_NAMES;
-pub use sign::JwsBuilder;
+pub use sign::Builder;
 pub use verify::{
     KeyResolver, Keys, Limits, SignatureOutcome, SignatureRequirement, Verified, Verifier,
     VerifyPolicy,
@@ -33,6 +33,7 @@ use crate::error::{Error, Result};
 
 /// The three JWS serializations of RFC 7515 §3 and §7.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+// Not `non_exhaustive`: RFC 7515 §7 and RFC 7516 §7 define exactly these three.
 pub enum Serialization {
     /// `header.payload.signature`.
     Compact,
@@ -165,7 +166,7 @@ pub(crate) fn decode_header(segment: &str, limits: &Limits) -> Result<Header> {
 
 /// Signs a JWS Signing Input (`BASE64URL(protected) '.' payload`) that the caller assembled, for
 /// reproducing exact bytes (test vectors, headers with particular whitespace). The key must fit
-/// `alg` and be allowed to sign. Prefer [`JwsBuilder`].
+/// `alg` and be allowed to sign. Prefer [`Builder`].
 pub fn sign_signing_input(
     key: &crate::jwk::Jwk,
     alg: crate::jwa::JwsAlgorithm,
@@ -201,43 +202,4 @@ pub fn sign_digest(
 /// source), never to decide.
 pub fn peek_header(token: &[u8]) -> Result<Header> {
     ParsedJws::parse(token, &Limits::default()).map(|p| p.protected_header().clone())
-}
-
-/// Operations that skip verification. Their names say so; never use them to make a decision.
-pub mod dangerous {
-    use super::*;
-
-    /// A JWS decoded without verifying any signature.
-    #[derive(Debug, Clone)]
-    pub struct Unverified {
-        /// The serialization of the token.
-        pub serialization: Serialization,
-        /// Protected and unprotected header of each signature.
-        pub headers: Vec<(Header, Option<Header>)>,
-        /// The payload (`None` when detached).
-        pub payload: Option<Vec<u8>>,
-    }
-
-    /// Decodes a JWS without verifying it, for debugging and inspection only.
-    pub fn decode_unverified(token: &[u8]) -> Result<Unverified> {
-        let raw = parse(token, &Limits::default())?;
-        let b64_payload = raw
-            .signatures
-            .first()
-            .is_none_or(|s| s.protected.b64().unwrap_or(true));
-        let payload = match &raw.payload {
-            None => None,
-            Some(p) if b64_payload => Some(b64::decode(p.as_ref(), "payload")?),
-            Some(p) => Some(p.as_bytes().to_vec()),
-        };
-        Ok(Unverified {
-            serialization: raw.serialization,
-            headers: raw
-                .signatures
-                .into_iter()
-                .map(|s| (s.protected, s.unprotected))
-                .collect(),
-            payload,
-        })
-    }
 }

@@ -6,7 +6,7 @@ use crate::jwa::JwsAlgorithm;
 
 /// Signs `input` with `key` under `alg`. The caller has checked that the key fits the algorithm.
 pub(crate) fn sign(key: &Jwk, alg: JwsAlgorithm, input: &[u8]) -> Result<Vec<u8>> {
-    match (&key.material, alg.rsa_padding()) {
+    match (&*key.material, alg.rsa_padding()) {
         (Material::Oct(k), None) if alg.is_symmetric() => Ok(k.sign(alg.hash(), input)),
         (Material::RsaPrivate(k), Some(padding)) => k.sign(padding, alg.hash(), input),
         (Material::EcPrivate(k), None) => k.sign(input),
@@ -20,7 +20,7 @@ pub(crate) fn sign(key: &Jwk, alg: JwsAlgorithm, input: &[u8]) -> Result<Vec<u8>
 /// Signs a precomputed digest of `alg`'s hash.
 pub(crate) fn sign_digest(key: &Jwk, alg: JwsAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
     let d = crate::crypto::import_digest(alg.hash(), digest)?;
-    match (&key.material, alg.rsa_padding()) {
+    match (&*key.material, alg.rsa_padding()) {
         (Material::RsaPrivate(k), Some(padding)) => k.sign_digest(padding, alg.hash(), &d),
         (Material::EcPrivate(k), None) => k.sign_digest(&d),
         _ => Err(Error::KeyMismatch(format!(
@@ -37,7 +37,7 @@ pub(crate) fn verify(key: &Jwk, alg: JwsAlgorithm, input: &[u8], sig: &[u8]) -> 
     {
         return false;
     }
-    if let Material::Oct(k) = &key.material {
+    if let Material::Oct(k) = &*key.material {
         return alg.is_symmetric() && k.verify(alg.hash(), input, sig);
     }
     if let (Some(padding), Some(k)) = (alg.rsa_padding(), key.rsa_public()) {

@@ -19,26 +19,26 @@ struct Signer<'k> {
 ///
 /// ```
 /// use joseguard::{Jwk, JwsAlgorithm, KeySpec};
-/// use joseguard::jws::{Header, JwsBuilder};
+/// use joseguard::jws::{self, Header};
 ///
 /// let key = Jwk::generate(KeySpec::Okp(joseguard::OkpCurve::Ed25519))?;
-/// let token = JwsBuilder::new(b"hello")
+/// let token = jws::Builder::new(b"hello")
 ///     .signer(&key, JwsAlgorithm::EdDSA, Header::new().with("typ", "JOSE"))?
 ///     .compact()?;
 /// assert_eq!(token.split('.').count(), 3);
 /// # Ok::<(), joseguard::Error>(())
 /// ```
-pub struct JwsBuilder<'a> {
+pub struct Builder<'a> {
     payload: &'a [u8],
     b64: bool,
     detached: bool,
     signers: Vec<Signer<'a>>,
 }
 
-impl<'a> JwsBuilder<'a> {
+impl<'a> Builder<'a> {
     /// A JWS over `payload`.
     pub fn new(payload: &'a [u8]) -> Self {
-        JwsBuilder {
+        Builder {
             payload,
             b64: true,
             detached: false,

@@ -14,6 +14,7 @@ use crate::jwk::{Jwk, JwkSet, KeyOperation};
 /// Input limits. The defaults suit tokens in headers and request bodies; raise them for large
 /// signed documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Limits {
     /// Largest token accepted, in bytes (default 1 MiB).
     pub max_token_bytes: usize,
@@ -39,6 +40,7 @@ impl Default for Limits {
 /// With several signatures, how many must verify (CVE-2016-9122: a verifier that stops at the
 /// first good signature must say so). The caller chooses; the default is [`All`](Self::All).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum SignatureRequirement {
     /// Every signature must verify.
     #[default]
@@ -140,9 +142,12 @@ impl VerifyPolicy {
         &self.limits
     }
 
-    /// Verifies with a JWK Set that holds secret (`oct`) keys beside asymmetric ones, which is
-    /// refused by default ([`JwkSet::mixes_secret_and_public`]). Inadvisable.
-    pub fn dangerous_allow_mixed_key_set(mut self) -> Self {
+    /// Options that weaken a default ([`crate::dangerous`]).
+    pub fn dangerous(self) -> crate::dangerous::Dangerous<Self> {
+        crate::dangerous::Dangerous(self)
+    }
+
+    pub(crate) fn allow_mixed_key_set(mut self) -> Self {
         self.mixed_key_sets = true;
         self
     }
@@ -152,8 +157,7 @@ impl VerifyPolicy {
         self.serialization
     }
 
-    /// Accepts any private header name. Inadvisable: unknown parameters go unchecked.
-    pub fn dangerous_allow_any_private_header(mut self) -> Self {
+    pub(crate) fn allow_any_private_header(mut self) -> Self {
         self.any_private_header = true;
         self
     }
@@ -184,6 +188,7 @@ pub trait KeyResolver: Send + Sync {
 
 /// Where a verifier's keys come from.
 #[derive(Clone)]
+#[non_exhaustive]
 pub enum Keys {
     /// One key; a `kid` in the token is not consulted.
     Single(Arc<Jwk>),
@@ -226,6 +231,7 @@ impl From<Arc<JwkSet>> for Keys {
 
 /// The outcome of one signature.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SignatureOutcome {
     /// Position in the token (0 for compact and flattened).
     pub index: usize,
@@ -250,6 +256,7 @@ impl SignatureOutcome {
 
 /// A verified JWS.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Verified {
     /// The payload bytes (decoded unless `b64: false`).
     pub payload: Vec<u8>,
@@ -288,10 +295,10 @@ impl Verified {
 ///
 /// ```
 /// use joseguard::{Jwk, JwsAlgorithm, KeySpec, EcCurve};
-/// use joseguard::jws::{Header, JwsBuilder, Verifier, VerifyPolicy};
+/// use joseguard::jws::{self, Header, Verifier, VerifyPolicy};
 ///
 /// let key = Jwk::generate(KeySpec::Ec(EcCurve::P256))?;
-/// let token = JwsBuilder::new(b"{\"hello\":1}")
+/// let token = jws::Builder::new(b"{\"hello\":1}")
 ///     .signer(&key, JwsAlgorithm::ES256, Header::new())?
 ///     .compact()?;
 ///

@@ -8,17 +8,16 @@ use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::jwa::JwsAlgorithm;
 use crate::jwk::Jwk;
-use crate::jws::JwsBuilder;
 
 /// Builds a JWT's claims and header, then signs it (compact JWS).
 ///
 /// ```
 /// use joseguard::{EcCurve, Jwk, JwsAlgorithm, KeySpec};
-/// use joseguard::jwt::JwtBuilder;
+/// use joseguard::jwt::Builder;
 ///
 /// let key = Jwk::generate(KeySpec::Ec(EcCurve::P256))?;
 /// let now = 1_800_000_000;
-/// let token = JwtBuilder::new()
+/// let token = Builder::new()
 ///     .issuer("https://issuer.example")
 ///     .subject("alice")
 ///     .audience("api")
@@ -29,21 +28,21 @@ use crate::jws::JwsBuilder;
 /// # Ok::<(), joseguard::Error>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct JwtBuilder {
+pub struct Builder {
     claims: Map<String, Value>,
     header: Header,
 }
 
-impl Default for JwtBuilder {
+impl Default for Builder {
     fn default() -> Self {
-        JwtBuilder::new()
+        Builder::new()
     }
 }
 
-impl JwtBuilder {
+impl Builder {
     /// An empty claims set with `typ: "JWT"`.
     pub fn new() -> Self {
-        JwtBuilder {
+        Builder {
             claims: Map::new(),
             header: Header::new().with("typ", "JWT"),
         }
@@ -129,69 +128,8 @@ impl JwtBuilder {
 
     /// Signs: a compact JWS whose payload is the claims.
     pub fn sign(&self, key: &Jwk, alg: JwsAlgorithm) -> Result<String> {
-        JwsBuilder::new(self.claims_json().as_bytes())
+        crate::jws::Builder::new(self.claims_json().as_bytes())
             .signer(key, alg, self.header.clone())?
             .compact()
-    }
-}
-
-/// Signs many JWTs with one key: the key is checked and the header encoded once, and each
-/// token's claims are serialized straight from the caller's type (no intermediate map). The
-/// header is `{"alg":..,"typ":"JWT"}` plus the key's `kid` when it has one.
-///
-/// ```
-/// use joseguard::{EcCurve, Jwk, JwsAlgorithm, KeySpec};
-/// use joseguard::jwt::JwtSigner;
-///
-/// #[derive(serde::Serialize)]
-/// struct Claims<'a> { sub: &'a str, exp: i64 }
-///
-/// let signer = JwtSigner::new(Jwk::generate(KeySpec::Ec(EcCurve::P256))?, JwsAlgorithm::ES256)?;
-/// let token = signer.sign(&Claims { sub: "alice", exp: 1_800_000_000 })?;
-/// assert_eq!(token.split('.').count(), 3);
-/// # Ok::<(), joseguard::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct JwtSigner {
-    key: std::sync::Arc<Jwk>,
-    alg: JwsAlgorithm,
-    header_b64: String,
-}
-
-impl JwtSigner {
-    /// A signer for `alg` with `key`, which must fit `alg` and be allowed to sign.
-    pub fn new(key: impl Into<std::sync::Arc<Jwk>>, alg: JwsAlgorithm) -> Result<JwtSigner> {
-        let key = key.into();
-        key.check_jws(alg, crate::jwk::KeyOperation::Sign)?;
-        let mut header = Header::new().with("alg", alg.name()).with("typ", "JWT");
-        if let Some(kid) = key.kid() {
-            header.insert("kid", kid);
-        }
-        Ok(JwtSigner {
-            header_b64: crate::b64::encode(header.to_json()),
-            key,
-            alg,
-        })
-    }
-
-    /// A compact JWT whose payload is `claims` serialized (it must serialize to a JSON object;
-    /// a type that can emit one member twice, such as a `#[serde(flatten)]` map beside a field
-    /// of the same name, must not be used).
-    pub fn sign<T: Serialize + ?Sized>(&self, claims: &T) -> Result<String> {
-        let json =
-            serde_json::to_vec(claims).map_err(|e| Error::Config(format!("JWT claims: {e}")))?;
-        if json.first() != Some(&b'{') {
-            return Err(Error::Config(
-                "JWT claims must serialize to a JSON object".into(),
-            ));
-        }
-        let mut out = String::with_capacity(self.header_b64.len() + json.len() * 4 / 3 + 700);
-        out.push_str(&self.header_b64);
-        out.push('.');
-        crate::b64::encode_into(&json, &mut out);
-        let sig = crate::jws::primitive_sign(&self.key, self.alg, out.as_bytes())?;
-        out.push('.');
-        crate::b64::encode_into(&sig, &mut out);
-        Ok(out)
     }
 }

@@ -11,6 +11,7 @@ pub(crate) const MAX_NUMERIC_DATE: i64 = 253_402_300_799;
 
 /// The `aud` claim: one string or an array of strings (RFC 7519 §4.1.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Audience {
     /// `"aud": "x"`.
     One(String),
@@ -111,6 +112,7 @@ impl std::fmt::Display for NumericDate {
 
 /// A JWT claims set: the registered claims read with strict types, and every claim as JSON.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Claims {
     /// `iss`.
     pub iss: Option<String>,
@@ -134,7 +136,11 @@ impl Claims {
     /// Parses a claims set, refusing duplicate members and registered claims of the wrong type: a
     /// string `exp` is an error, not an absent claim (CVE-2026-25537 class).
     pub fn from_json(payload: &[u8]) -> Result<Claims> {
-        let all = crate::json::parse_object(payload, "JWT claims")?;
+        Claims::from_map(crate::json::parse_object(payload, "JWT claims")?)
+    }
+
+    /// The claims of a parsed object, registered ones strictly typed.
+    pub fn from_map(all: Map<String, Value>) -> Result<Claims> {
         let mut claims = typed(REGISTERED.map(|name| all.get(name).map(Scalar::of)))?;
         claims.all = all;
         Ok(claims)
@@ -143,7 +149,7 @@ impl Claims {
     /// The registered claims only, read with the same strict types in one pass that builds no
     /// map (duplicate members are still refused at every depth); `all` is left empty. With
     /// `names`, also returns every top-level claim name. The fast path of
-    /// [`super::JwtVerifier::verify_into`].
+    /// [`super::Verifier::verify`].
     pub(crate) fn registered_from_json(
         payload: &[u8],
         want_names: bool,
@@ -237,5 +243,14 @@ fn numeric_date(name: &str, v: Option<Scalar<'_>>) -> Result<Option<NumericDate>
         None => Ok(None),
         Some(Scalar::Num(n)) => NumericDate::from_number(name, &n).map(Some),
         Some(_) => Err(Error::claim(name, "must be a number (NumericDate)")),
+    }
+}
+
+/// `Claims` as a claims type of [`super::Verifier::verify`]: every claim kept, registered ones
+/// strictly typed.
+impl<'de> serde::Deserialize<'de> for Claims {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Claims, D::Error> {
+        let all = Map::deserialize(d)?;
+        Claims::from_map(all).map_err(serde::de::Error::custom)
     }
 }

@@ -1,11 +1,11 @@
 //! OAuth 2.0 client assertions (`private_key_jwt`, RFC 7523 §2.2 and §3; OpenID Connect Core
 //! §9): `iss` = `sub` = the client id, `aud` = the token endpoint, a random `jti`, a short `exp`.
 
-use super::{JwtBuilder, JwtVerifier, Validation, VerifiedJwt};
+use super::{Builder, Claims, Token, Validation, Verifier};
 use crate::error::Result;
 use crate::jwa::JwsAlgorithm;
 use crate::jwk::Jwk;
-use crate::jws::Verifier;
+use crate::jws;
 
 /// Default lifetime of a built assertion, in seconds.
 pub const DEFAULT_LIFETIME: i64 = 60;
@@ -20,7 +20,7 @@ pub fn build(
     lifetime: i64,
 ) -> Result<String> {
     let jti = super::random_jti()?;
-    JwtBuilder::new()
+    Builder::new()
         .issuer(client_id)
         .subject(client_id)
         .audience(token_endpoint)
@@ -36,12 +36,12 @@ pub fn build(
 /// `jti` is the caller's to track (it has the storage).
 pub fn verify(
     token: &[u8],
-    client_keys: Verifier,
+    client_keys: jws::Verifier,
     client_id: &str,
     token_endpoint: &str,
     now: i64,
     max_lifetime: Option<i64>,
-) -> Result<VerifiedJwt> {
+) -> Result<Token<Claims>> {
     let mut validation = Validation::new()
         .issuer(client_id)
         .subject(client_id)
@@ -50,6 +50,5 @@ pub fn verify(
     if let Some(max) = max_lifetime {
         validation = validation.require(["iat"]).max_lifetime(max.max(0) as u64);
     }
-    let verified = JwtVerifier::new(client_keys, validation).verify(token, now)?;
-    Ok(verified)
+    Verifier::from_parts(client_keys, validation).verify_at(token, now)
 }

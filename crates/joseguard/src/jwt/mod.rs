@@ -1,25 +1,29 @@
 //! JSON Web Tokens (RFC 7519) with the validation RFC 8725 asks for, and OAuth client assertions
 //! (RFC 7523).
 //!
-//! - [`JwtBuilder`] produces a signed JWT (`typ: "JWT"` unless overridden, e.g. `at+jwt`);
-//!   [`JwtSigner`] signs many with one key, claims serialized straight from the caller's type.
+//! - [`Verifier`]: `jwt::Verifier::new([ES256], keys)?.issuer(..).audience(..)`, then
+//!   `verify::<MyClaims>(token)` gives a [`Token`] (claims, header, the key that verified).
+//!   [`Verifier::decrypt_with`] makes it verify nested JWTs (a JWS inside a JWE, as encrypted
+//!   OpenID Connect ID tokens are). The system clock by default; `verify_at` for tests.
+//! - [`Signer`]: `jwt::Signer::new(key, ES256)?.sign(&claims)`, claims serialized straight from
+//!   the caller's type; [`Builder`] builds one claim at a time.
 //! - [`Validation`] checks the claims with defaults a reviewer can sign off: `exp` required,
 //!   `nbf` and `iat` checked, 60 s leeway, `iss` exact, `aud` any-of (a token without `aud` fails
 //!   when an audience is expected), strict claim types.
-//! - [`JwtVerifier`] is a JWS [`Verifier`](crate::jws::Verifier) plus a [`Validation`].
 //! - [`client_assertion`] builds and verifies `private_key_jwt` assertions.
-//!
-//! Time is passed in (seconds since the Unix epoch) so that expiry is testable; [`now`] reads the
-//! system clock for callers that want it.
 
 mod builder;
 mod claims;
 pub mod client_assertion;
+mod signer;
 mod validate;
+mod verifier;
 
-pub use builder::{JwtBuilder, JwtSigner};
+pub use builder::Builder;
 pub use claims::{Audience, Claims, NumericDate};
-pub use validate::{JwtVerifier, Validation, VerifiedJwt};
+pub use signer::Signer;
+pub use validate::Validation;
+pub use verifier::{Token, Verifier};
 
 /// A random `jti`: 128 bits from the system CSPRNG, base64url (22 characters).
 pub fn random_jti() -> crate::Result<String> {

@@ -1,9 +1,8 @@
-//! Claim validation (RFC 7519 §4.1, RFC 8725 §3) and verification of signed JWTs.
+//! Claim validation (RFC 7519 §4.1, RFC 8725 §3).
 
 use super::claims::Claims;
 use crate::error::{Error, Result};
 use crate::header::Header;
-use crate::jws::{Serialization, Verified, Verifier};
 
 /// What a JWT's claims and `typ` must satisfy. The defaults: `exp` required, 60 s leeway, `nbf`
 /// and `iat` checked, no issuer/audience/subject expectation (set them: a validation without an
@@ -94,8 +93,12 @@ impl Validation {
         self
     }
 
-    /// Accepts tokens without `exp`. Inadvisable: such a token never expires.
-    pub fn dangerous_allow_missing_exp(mut self) -> Self {
+    /// Options that weaken a default ([`crate::dangerous`]).
+    pub fn dangerous(self) -> crate::dangerous::Dangerous<Self> {
+        crate::dangerous::Dangerous(self)
+    }
+
+    pub(crate) fn allow_missing_exp(mut self) -> Self {
         self.require_exp = false;
         self
     }
@@ -111,13 +114,20 @@ impl Validation {
     }
 
     /// [`validate`](Self::validate) without building the claims map: the same checks, for
-    /// callers that deserialize the payload into their own type.
-    pub(crate) fn validate_fast(&self, header: &Header, payload: &[u8], now: i64) -> Result<()> {
+    /// callers that deserialize the payload into their own type. Returns the registered claims
+    /// (`all` empty).
+    pub(crate) fn validate_fast(
+        &self,
+        header: &Header,
+        payload: &[u8],
+        now: i64,
+    ) -> Result<Claims> {
         self.check_typ(header)?;
         let (claims, names) = Claims::registered_from_json(payload, !self.required.is_empty())?;
         check_replicated(header, &claims)?;
         self.check(&claims, now)?;
-        self.check_required(|n| names.iter().any(|x| x == n))
+        self.check_required(|n| names.iter().any(|x| x == n))?;
+        Ok(claims)
     }
 
     fn check_typ(&self, header: &Header) -> Result<()> {
@@ -235,7 +245,7 @@ impl Validation {
 
 /// RFC 7519 §5.3: `iss`, `sub` and `aud` replicated into the header must be identical to the
 /// claims (a header could otherwise show one issuer while the claims say another).
-fn check_replicated(header: &Header, claims: &Claims) -> Result<()> {
+pub(crate) fn check_replicated(header: &Header, claims: &Claims) -> Result<()> {
     for name in ["iss", "sub", "aud"] {
         let Some(replicated) = header.get(name) else {
             continue;
@@ -253,78 +263,4 @@ fn check_replicated(header: &Header, claims: &Claims) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// A verified JWT.
-#[derive(Debug, Clone)]
-pub struct VerifiedJwt {
-    /// The signature verification result (header, key, raw payload).
-    pub jws: Verified,
-    /// The validated claims.
-    pub claims: Claims,
-}
-
-impl VerifiedJwt {
-    /// The claims deserialized into the caller's type, straight from the verified payload bytes
-    /// (already checked for duplicate members and registered-claim types). Faster than
-    /// [`Claims::deserialize`], which goes through the parsed map.
-    pub fn claims_as<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
-        serde_json::from_slice(&self.jws.payload).map_err(|e| Error::Json {
-            part: "JWT claims",
-            detail: e.to_string(),
-        })
-    }
-}
-
-/// Verifies a JWT: the JWS signature (compact serialization only, as RFC 7519 §7.2 requires)
-/// and then the claims.
-#[derive(Debug, Clone)]
-pub struct JwtVerifier {
-    verifier: Verifier,
-    validation: Validation,
-}
-
-impl JwtVerifier {
-    /// A JWT verifier from a JWS verifier and a claim validation. The verifier's policy is made
-    /// to demand the compact serialization (RFC 7519 §7.2): the parser refuses JSON, however it
-    /// is spelled (leading whitespace included).
-    pub fn new(verifier: Verifier, validation: Validation) -> JwtVerifier {
-        JwtVerifier {
-            verifier: verifier.require_serialization(Serialization::Compact),
-            validation,
-        }
-    }
-
-    /// The claim validation.
-    pub fn validation(&self) -> &Validation {
-        &self.validation
-    }
-
-    /// Verifies `token` at time `now` (seconds since the epoch; see [`super::now`]).
-    pub fn verify(&self, token: &[u8], now: i64) -> Result<VerifiedJwt> {
-        let jws = self.verifier.verify(token)?;
-        let claims = self
-            .validation
-            .validate(jws.protected_header(), &jws.payload, now)?;
-        Ok(VerifiedJwt { jws, claims })
-    }
-
-    /// Verifies as [`verify`](Self::verify) does, with the same checks, and deserializes the
-    /// claims into `T` without building a claims map: one pass over the payload for the checks
-    /// (duplicates refused at every depth, registered claims strictly typed), one into `T`. The
-    /// fast path when the caller has a claims type.
-    pub fn verify_into<T: serde::de::DeserializeOwned>(
-        &self,
-        token: &[u8],
-        now: i64,
-    ) -> Result<(Verified, T)> {
-        let jws = self.verifier.verify(token)?;
-        self.validation
-            .validate_fast(jws.protected_header(), &jws.payload, now)?;
-        let claims = serde_json::from_slice(&jws.payload).map_err(|e| Error::Json {
-            part: "JWT claims",
-            detail: e.to_string(),
-        })?;
-        Ok((jws, claims))
-    }
 }

@@ -3,8 +3,8 @@
 //! `docs/security.md` maps every class, here or elsewhere, to its test.
 
 use joseguard::jwa::{ContentEncryption as Enc, KeyManagementAlgorithm as Alg};
-use joseguard::jwe::{DecryptPolicy, Decrypter, JweBuilder};
-use joseguard::jws::{Header, JwsBuilder, SignatureRequirement, Verifier, VerifyPolicy};
+use joseguard::jwe::{self, DecryptPolicy, Decrypter};
+use joseguard::jws::{self, Header, SignatureRequirement, Verifier, VerifyPolicy};
 use joseguard::{b64, EcCurve, Error, Jwk, JwsAlgorithm, KeySpec};
 
 fn ec() -> Jwk {
@@ -28,7 +28,7 @@ fn cve_2018_0114_embedded_jwk_jku_x5u_are_not_trusted() {
         ("jku", "https://attacker.example/keys".into()),
         ("x5u", "https://attacker.example/cert.pem".into()),
     ] {
-        let token = JwsBuilder::new(b"{}")
+        let token = jws::Builder::new(b"{}")
             .signer(
                 &attacker,
                 JwsAlgorithm::ES256,
@@ -55,7 +55,7 @@ fn cve_2018_0114_embedded_jwk_jku_x5u_are_not_trusted() {
 fn cve_2016_9122_multi_signature_confusion() {
     let good = ec();
     let forged = ec();
-    let token = JwsBuilder::new(b"pay me")
+    let token = jws::Builder::new(b"pay me")
         .signer(&good, JwsAlgorithm::ES256, Header::new())
         .unwrap()
         .signer(&forged, JwsAlgorithm::ES256, Header::new())
@@ -82,7 +82,7 @@ fn cve_2016_9122_multi_signature_confusion() {
         .collect();
     assert_eq!(outcomes, [true, false]);
     // An unprotected `alg` or `kid` next to the protected header is refused, not preferred.
-    let flat = JwsBuilder::new(b"x")
+    let flat = jws::Builder::new(b"x")
         .signer(&good, JwsAlgorithm::ES256, Header::new())
         .unwrap()
         .flattened()
@@ -143,7 +143,7 @@ fn cve_2025_27144_many_dots_and_huge_segments() {
 #[test]
 fn cve_2016_9123_cbc_hmac_aad_length_is_64_bit() {
     let key = Jwk::generate(KeySpec::Oct(512)).unwrap();
-    let token = JweBuilder::new(b"secret", Enc::A256CbcHs512)
+    let token = jwe::Builder::new(b"secret", Enc::A256CbcHs512)
         .protected(Header::new().with("note", "n".repeat(9_000)))
         .recipient(&key, Alg::Dir)
         .unwrap()

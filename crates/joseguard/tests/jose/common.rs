@@ -149,7 +149,7 @@ pub fn decode_header_json(b64u: &str) -> Value {
 
 /// True when the base64url header is JSON without insignificant whitespace, with members in the
 /// order they parse — that is, exactly what a serializer that keeps member order would write.
-/// Only then can [`joseguard::jws::JwsBuilder`] reproduce its bytes.
+/// Only then can [`joseguard::jws::Builder`] reproduce its bytes.
 pub fn is_compact_json(b64u: &str) -> bool {
     let bytes = unb64(b64u, "protected header");
     let value: Value = serde_json::from_slice(&bytes).expect("protected header is JSON");
@@ -246,10 +246,12 @@ pub fn decrypt_policy(alg: Alg, enc: ContentEncryption) -> DecryptPolicy {
     match alg {
         Alg::Rsa1_5 => DecryptPolicy::new([Alg::RsaOaep], [enc])
             .unwrap()
+            .dangerous()
             .enable_rsa1_5(),
         Alg::Pbes2Hs256A128KW | Alg::Pbes2Hs384A192KW | Alg::Pbes2Hs512A256KW => {
             DecryptPolicy::new([Alg::Dir], [enc])
                 .unwrap()
+                .dangerous()
                 .enable_pbes2(10_000)
         }
         _ => DecryptPolicy::new([alg], [enc]).unwrap(),

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use joseguard::jwa::KeyManagementAlgorithm as Alg;
-use joseguard::jwe::{DecryptPolicy, Decrypter, JweBuilder};
+use joseguard::jwe::{self, DecryptPolicy, Decrypter};
 use joseguard::{b64, EcCurve, Jwk, KeySpec, OkpCurve};
 use serde_json::{json, Value};
 
@@ -118,6 +118,7 @@ fn decrypter(alg: Alg, key: &Jwk) -> Decrypter {
         // PBES2 is opt-in: a policy naming another algorithm, with PBES2 enabled.
         Alg::Pbes2Hs384A192KW => DecryptPolicy::new([Alg::A128KW], encs)
             .unwrap()
+            .dangerous()
             .enable_pbes2(10_000),
         _ => DecryptPolicy::new([alg], encs).unwrap(),
     };
@@ -143,7 +144,7 @@ fn aes192_key_wrap_with_joserfc() {
                 _ => jwk.clone(),
             };
             from_them.push((alg, enc, key.to_json(), json!({"op": "encrypt", "alg": alg.name(), "enc": enc.name(), "jwk": public, "plaintext": b64::encode(plaintext)})));
-            let ours = JweBuilder::new(plaintext, enc)
+            let ours = jwe::Builder::new(plaintext, enc)
                 .recipient(&Jwk::from_value(&public).unwrap(), alg)
                 .unwrap()
                 .compact()

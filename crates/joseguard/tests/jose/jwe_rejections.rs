@@ -2,7 +2,7 @@
 
 use joseguard::b64;
 use joseguard::jwa::{ContentEncryption as Enc, KeyManagementAlgorithm as Alg};
-use joseguard::jwe::{nested, DecryptPolicy, Decrypter, Header, JweBuilder, JweLimits};
+use joseguard::jwe::{self, nested, DecryptPolicy, Decrypter, Header, JweLimits};
 use joseguard::jws::{Verifier, VerifyPolicy};
 use joseguard::{EcCurve, Error, Jwk, JwsAlgorithm, KeySpec, OkpCurve};
 use serde_json::Value;
@@ -39,7 +39,7 @@ fn with_header(token: &str, header: &str) -> String {
 }
 
 fn kw_token(key: &Jwk) -> String {
-    JweBuilder::new(b"hello", Enc::A128Gcm)
+    jwe::Builder::new(b"hello", Enc::A128Gcm)
         .recipient(key, Alg::A128KW)
         .unwrap()
         .compact()
@@ -68,7 +68,7 @@ fn rsa1_5_and_pbes2_need_explicit_enabling() {
         Error::Config(_)
     ));
     let rsa = Jwk::generate(KeySpec::Rsa(2048)).unwrap();
-    let t = JweBuilder::new(b"x", Enc::A128Gcm)
+    let t = jwe::Builder::new(b"x", Enc::A128Gcm)
         .recipient(&rsa.to_public().unwrap(), Alg::Rsa1_5)
         .unwrap()
         .compact()
@@ -83,13 +83,15 @@ fn rsa1_5_and_pbes2_need_explicit_enabling() {
         decrypt(
             &t,
             &rsa,
-            policy(&[Alg::RsaOaep], &[Enc::A128Gcm]).enable_rsa1_5()
+            policy(&[Alg::RsaOaep], &[Enc::A128Gcm])
+                .dangerous()
+                .enable_rsa1_5()
         )
         .unwrap(),
         b"x"
     );
     let pw = Jwk::from_json(r#"{"kty":"oct","k":"cGFzc3dvcmQ"}"#).unwrap();
-    let t = JweBuilder::new(b"x", Enc::A128Gcm)
+    let t = jwe::Builder::new(b"x", Enc::A128Gcm)
         .recipient(&pw, Alg::Pbes2Hs256A128KW)
         .unwrap()
         .compact()
@@ -105,8 +107,12 @@ fn rsa1_5_and_pbes2_need_explicit_enabling() {
 #[test]
 fn pbes2_iteration_cap_and_salt() {
     let pw = Jwk::from_json(r#"{"kty":"oct","k":"cGFzc3dvcmQ"}"#).unwrap();
-    let p = || policy(&[Alg::A128KW], &[Enc::A128Gcm]).enable_pbes2(10_000);
-    let t = JweBuilder::new(b"x", Enc::A128Gcm)
+    let p = || {
+        policy(&[Alg::A128KW], &[Enc::A128Gcm])
+            .dangerous()
+            .enable_pbes2(10_000)
+    };
+    let t = jwe::Builder::new(b"x", Enc::A128Gcm)
         .pbes2_iterations(20_000)
         .recipient(&pw, Alg::Pbes2Hs256A128KW)
         .unwrap()
@@ -116,8 +122,9 @@ fn pbes2_iteration_cap_and_salt() {
     assert!(
         matches!(decrypt(&t, &pw, p()).unwrap_err(), Error::TooLarge { what, limit: 10_000 } if what.contains("p2c"))
     );
-    let t = JweBuilder::new(b"x", Enc::A128Gcm)
-        .dangerous_fixed_p2s(b"short")
+    let t = jwe::Builder::new(b"x", Enc::A128Gcm)
+        .dangerous()
+        .fixed_p2s(b"short")
         .recipient(&pw, Alg::Pbes2Hs256A128KW)
         .unwrap()
         .compact()
@@ -170,7 +177,7 @@ fn alg_none_and_missing_members() {
 fn ecdh_es_epk_on_another_curve_is_refused() {
     // Invalid-curve attacks (CVE-2016-9121, CVE-2017-16007): the epk must be on the recipient's curve.
     let recipient = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
-    let t = JweBuilder::new(b"x", Enc::A128Gcm)
+    let t = jwe::Builder::new(b"x", Enc::A128Gcm)
         .recipient(&recipient.to_public().unwrap(), Alg::EcdhEs)
         .unwrap()
         .compact()
@@ -194,7 +201,7 @@ fn ecdh_es_epk_on_another_curve_is_refused() {
 #[test]
 fn ecdh_es_epk_off_the_curve_is_refused() {
     let recipient = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
-    let t = JweBuilder::new(b"x", Enc::A128Gcm)
+    let t = jwe::Builder::new(b"x", Enc::A128Gcm)
         .recipient(&recipient.to_public().unwrap(), Alg::EcdhEs)
         .unwrap()
         .compact()
@@ -220,7 +227,7 @@ fn ecdh_es_epk_off_the_curve_is_refused() {
 #[test]
 fn x25519_small_order_epk_is_refused() {
     let recipient = Jwk::generate(KeySpec::Okp(OkpCurve::X25519)).unwrap();
-    let t = JweBuilder::new(b"x", Enc::A128Gcm)
+    let t = jwe::Builder::new(b"x", Enc::A128Gcm)
         .recipient(&recipient.to_public().unwrap(), Alg::EcdhEs)
         .unwrap()
         .compact()
@@ -242,7 +249,7 @@ fn x25519_small_order_epk_is_refused() {
 #[test]
 fn cbc_hmac_tag_and_ciphertext_tampering() {
     let key = oct(32);
-    let t = JweBuilder::new(b"attack at dawn, bring snacks", Enc::A128CbcHs256)
+    let t = jwe::Builder::new(b"attack at dawn, bring snacks", Enc::A128CbcHs256)
         .recipient(&key, Alg::Dir)
         .unwrap()
         .compact()
@@ -270,7 +277,7 @@ fn cbc_padding_errors_look_like_tag_errors() {
     use aws_lc_rs::hmac;
     let key = oct(32);
     let k = b64::decode(key.to_value()["k"].as_str().unwrap(), "k").unwrap();
-    let t = JweBuilder::new(b"0123456789abcdef", Enc::A128CbcHs256)
+    let t = jwe::Builder::new(b"0123456789abcdef", Enc::A128CbcHs256)
         .recipient(&key, Alg::Dir)
         .unwrap()
         .compact()
@@ -313,7 +320,7 @@ fn short_or_empty_encrypted_keys_never_panic() {
         );
     }
     let rsa = Jwk::generate(KeySpec::Rsa(2048)).unwrap();
-    let t = JweBuilder::new(b"x", Enc::A128Gcm)
+    let t = jwe::Builder::new(b"x", Enc::A128Gcm)
         .recipient(&rsa.to_public().unwrap(), Alg::RsaOaep256)
         .unwrap()
         .compact()
@@ -331,7 +338,7 @@ fn short_or_empty_encrypted_keys_never_panic() {
     }
     // dir and ECDH-ES carry no encrypted key at all.
     let d = oct(16);
-    let t = JweBuilder::new(b"x", Enc::A128Gcm)
+    let t = jwe::Builder::new(b"x", Enc::A128Gcm)
         .recipient(&d, Alg::Dir)
         .unwrap()
         .compact()
@@ -351,12 +358,16 @@ fn short_or_empty_encrypted_keys_never_panic() {
 fn rsa1_5_failures_are_indistinguishable() {
     // RFC 7516 §11.5: a bad RSA1_5 unwrap gives the same error as a bad tag.
     let rsa = Jwk::generate(KeySpec::Rsa(2048)).unwrap();
-    let t = JweBuilder::new(b"x", Enc::A128CbcHs256)
+    let t = jwe::Builder::new(b"x", Enc::A128CbcHs256)
         .recipient(&rsa.to_public().unwrap(), Alg::Rsa1_5)
         .unwrap()
         .compact()
         .unwrap();
-    let p = || policy(&[Alg::RsaOaep], &[Enc::A128CbcHs256]).enable_rsa1_5();
+    let p = || {
+        policy(&[Alg::RsaOaep], &[Enc::A128CbcHs256])
+            .dangerous()
+            .enable_rsa1_5()
+    };
     let mut ek = b64::decode(t.split('.').nth(1).unwrap(), "ek").unwrap();
     ek[10] ^= 0xff;
     assert_eq!(
@@ -392,7 +403,7 @@ fn zip_rules_and_decompression_bomb() {
     let key = oct(16);
     let p = || policy(&[Alg::A128KW], &[Enc::A128Gcm]);
     let bomb_plain = vec![b'a'; 2_000_000];
-    let t = JweBuilder::new(&bomb_plain, Enc::A128Gcm)
+    let t = jwe::Builder::new(&bomb_plain, Enc::A128Gcm)
         .zip(true)
         .recipient(&key, Alg::A128KW)
         .unwrap()
@@ -407,10 +418,8 @@ fn zip_rules_and_decompression_bomb() {
             limit: 250_000
         }
     );
-    let roomy = JweLimits {
-        max_decompressed_bytes: 3_000_000,
-        ..JweLimits::default()
-    };
+    let mut roomy = JweLimits::default();
+    roomy.max_decompressed_bytes = 3_000_000;
     assert_eq!(
         decrypt(&t, &key, p().limits(roomy)).unwrap().len(),
         2_000_000
@@ -419,7 +428,7 @@ fn zip_rules_and_decompression_bomb() {
     assert!(
         matches!(decrypt(&with_header(&t, r#"{"alg":"A128KW","enc":"A128GCM","zip":"GZIP"}"#), &key, p()).unwrap_err(), Error::Header { name, .. } if name == "zip")
     );
-    let flat = JweBuilder::new(b"x", Enc::A128Gcm)
+    let flat = jwe::Builder::new(b"x", Enc::A128Gcm)
         .unprotected(Header::new().with("zip", "DEF"))
         .recipient(&key, Alg::A128KW)
         .unwrap()
@@ -435,7 +444,7 @@ fn crit_private_names_and_disjoint_headers() {
     let key = oct(16);
     let p = || policy(&[Alg::A128KW], &[Enc::A128Gcm]);
     let b = |h: Header| {
-        JweBuilder::new(b"x", Enc::A128Gcm)
+        jwe::Builder::new(b"x", Enc::A128Gcm)
             .protected(h)
             .recipient(&key, Alg::A128KW)
             .unwrap()
@@ -465,7 +474,7 @@ fn crit_private_names_and_disjoint_headers() {
         decrypt(&t, &key, p().allow_private_headers(["tenant"])).unwrap(),
         b"x"
     );
-    let flat = JweBuilder::new(b"x", Enc::A128Gcm)
+    let flat = jwe::Builder::new(b"x", Enc::A128Gcm)
         .protected(Header::new().with("typ", "JOSE"))
         .unprotected(Header::new().with("typ", "JWE"))
         .recipient(&key, Alg::A128KW)
@@ -501,7 +510,7 @@ fn wrong_key_unknown_kid_and_key_fit() {
         Error::KeyMismatch(_)
     ));
     let rsa = Jwk::generate(KeySpec::Rsa(2048)).unwrap();
-    let t = JweBuilder::new(b"x", Enc::A128Gcm)
+    let t = jwe::Builder::new(b"x", Enc::A128Gcm)
         .recipient(&rsa.to_public().unwrap(), Alg::RsaOaep)
         .unwrap()
         .compact()
@@ -516,7 +525,7 @@ fn wrong_key_unknown_kid_and_key_fit() {
         Error::PrivateKeyRequired
     );
     assert!(matches!(
-        JweBuilder::new(b"x", Enc::A256Gcm)
+        jwe::Builder::new(b"x", Enc::A256Gcm)
             .recipient(&oct(16), Alg::Dir)
             .err()
             .unwrap(),
@@ -537,7 +546,7 @@ fn structure_limits_and_polyglots() {
             "{bad}"
         );
     }
-    let flat = JweBuilder::new(b"x", Enc::A128Gcm)
+    let flat = jwe::Builder::new(b"x", Enc::A128Gcm)
         .recipient(&key, Alg::A128KW)
         .unwrap()
         .flattened()
@@ -547,16 +556,14 @@ fn structure_limits_and_polyglots() {
     assert!(
         matches!(decrypt(&v.to_string(), &key, p()).unwrap_err(), Error::Malformed(m) if m.contains("unexpected"))
     );
-    let mut b = JweBuilder::new(b"x", Enc::A128Gcm);
+    let mut b = jwe::Builder::new(b"x", Enc::A128Gcm);
     let keys: Vec<Jwk> = (0..3).map(|_| oct(16)).collect();
     for k in &keys {
         b = b.recipient(k, Alg::A128KW).unwrap();
     }
     let g = b.general().unwrap();
-    let small = JweLimits {
-        max_recipients: 2,
-        ..JweLimits::default()
-    };
+    let mut small = JweLimits::default();
+    small.max_recipients = 2;
     assert_eq!(
         decrypt(&g, &keys[0], p().limits(small)).unwrap_err(),
         Error::TooLarge {
@@ -582,7 +589,7 @@ fn nested_jwt_requires_an_inner_signature_and_no_other_cty() {
         signer.to_public().unwrap(),
     );
     // No cty, and the content is no JWS: refused.
-    let plain = JweBuilder::new(b"{}", Enc::A256Gcm)
+    let plain = jwe::Builder::new(b"{}", Enc::A256Gcm)
         .recipient(&enc_key.to_public().unwrap(), Alg::EcdhEsA256KW)
         .unwrap()
         .compact()
@@ -592,7 +599,7 @@ fn nested_jwt_requires_an_inner_signature_and_no_other_cty() {
         Error::Malformed(_) | Error::Base64 { .. } | Error::Json { .. }
     ));
     // No cty (Corppass's header), a signed JWT inside: accepted, the signature verified.
-    let inner = joseguard::jws::JwsBuilder::new(br#"{"sub":"corp"}"#)
+    let inner = joseguard::jws::Builder::new(br#"{"sub":"corp"}"#)
         .signer(
             &signer,
             JwsAlgorithm::ES256,
@@ -606,7 +613,7 @@ fn nested_jwt_requires_an_inner_signature_and_no_other_cty() {
         if let Some(c) = cty {
             h.insert("cty", c);
         }
-        JweBuilder::new(inner.as_bytes(), Enc::A256Gcm)
+        jwe::Builder::new(inner.as_bytes(), Enc::A256Gcm)
             .protected(h)
             .recipient(&enc_key.to_public().unwrap(), Alg::EcdhEsA256KW)
             .unwrap()
@@ -622,7 +629,7 @@ fn nested_jwt_requires_an_inner_signature_and_no_other_cty() {
         Error::Header { name, .. } if name == "cty"
     ));
     // cty JWT but the content is not a JWS: refused.
-    let fake = JweBuilder::new(b"{\"sub\":\"x\"}", Enc::A256Gcm)
+    let fake = jwe::Builder::new(b"{\"sub\":\"x\"}", Enc::A256Gcm)
         .protected(Header::new().with("cty", "JWT"))
         .recipient(&enc_key.to_public().unwrap(), Alg::EcdhEsA256KW)
         .unwrap()

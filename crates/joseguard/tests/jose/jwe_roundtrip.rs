@@ -7,7 +7,7 @@ use joseguard::jwa::{
     ContentEncryption, KeyManagementAlgorithm as Alg, ALL_CONTENT_ENCRYPTIONS,
     ALL_KEY_MANAGEMENT_ALGORITHMS,
 };
-use joseguard::jwe::{nested, DecryptPolicy, Decrypter, Header, JweBuilder, Serialization};
+use joseguard::jwe::{self, nested, DecryptPolicy, Decrypter, Header, Serialization};
 use joseguard::jws::{Verifier, VerifyPolicy};
 use joseguard::{EcCurve, Jwk, JwkSet, JwsAlgorithm, KeySpec};
 
@@ -22,7 +22,7 @@ fn every_alg_enc_serialization_and_zip() {
             for (enc_key, dec_key) in keys_for(alg, enc) {
                 let decrypter = Decrypter::new(policy(alg, enc), dec_key);
                 for zip in [false, true] {
-                    let b = JweBuilder::new(&plaintext, enc)
+                    let b = jwe::Builder::new(&plaintext, enc)
                         .zip(zip)
                         .protected(Header::new().with("typ", "JOSE"))
                         .pbes2_iterations(1_000)
@@ -55,7 +55,7 @@ fn general_json_with_several_recipients_shared_headers_and_aad() {
     let ec = Jwk::generate(KeySpec::Ec(EcCurve::P384)).unwrap();
     let kw = Jwk::generate(KeySpec::Oct(256)).unwrap();
     let (rsa_pub, ec_pub) = (rsa.to_public().unwrap(), ec.to_public().unwrap());
-    let token = JweBuilder::new(b"to three", ContentEncryption::A256CbcHs512)
+    let token = jwe::Builder::new(b"to three", ContentEncryption::A256CbcHs512)
         .unprotected(Header::new().with("jku", "https://example.com/keys"))
         .aad(b"context")
         .recipient_with_header(&rsa_pub, Alg::RsaOaep256, Header::new().with("kid", "rsa"))

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use joseguard::jwa::{ContentEncryption, KeyManagementAlgorithm};
 use joseguard::jwe::{nested, DecryptPolicy, Decrypter};
 use joseguard::jws::{Header, Verifier, VerifyPolicy};
-use joseguard::jwt::{client_assertion, Audience, Claims, JwtBuilder, JwtVerifier, Validation};
+use joseguard::jwt::{self, client_assertion, Audience, Claims, Validation};
 use joseguard::{EcCurve, Error, Jwk, JwkSet, JwsAlgorithm, KeySpec};
 use serde_json::Value;
 
@@ -18,32 +18,38 @@ fn key() -> Jwk {
     k
 }
 
-fn verifier(key: &Jwk, validation: Validation) -> JwtVerifier {
-    JwtVerifier::new(
-        Verifier::new(
-            VerifyPolicy::new([JwsAlgorithm::ES256]).unwrap(),
-            key.to_public().unwrap(),
-        ),
-        validation,
+fn jws_verifier(key: &Jwk) -> Verifier {
+    Verifier::new(
+        VerifyPolicy::new([JwsAlgorithm::ES256]).unwrap(),
+        key.to_public().unwrap(),
     )
+}
+
+fn verifier(key: &Jwk, validation: Validation) -> jwt::Verifier {
+    jwt::Verifier::from_parts(jws_verifier(key), validation)
 }
 
 /// A token with exactly these claims (JSON text), signed by `key`.
 fn token_with(claims: &str, key: &Jwk) -> String {
-    joseguard::jws::JwsBuilder::new(claims.as_bytes())
+    joseguard::jws::Builder::new(claims.as_bytes())
         .signer(key, JwsAlgorithm::ES256, Header::new().with("typ", "JWT"))
         .unwrap()
         .compact()
         .unwrap()
 }
 
-/// The error for these claims; the fast path (`verify_into`) must give the same one.
+/// The error for these claims. `Validation::validate` (which builds the claims map, as the
+/// gateway uses it) and `jwt::Verifier` (one scanning pass, then the caller's type) must give
+/// the same one.
 fn err(claims: &str, validation: Validation) -> Error {
     let k = key();
-    let v = verifier(&k, validation);
     let token = token_with(claims, &k);
-    let full = v.verify(token.as_bytes(), NOW).unwrap_err();
-    let fast = v.verify_into::<Value>(token.as_bytes(), NOW).unwrap_err();
+    let jws = jws_verifier(&k).verify(token.as_bytes()).unwrap();
+    let full = validation
+        .validate(jws.protected_header(), &jws.payload, NOW)
+        .unwrap_err();
+    let v = verifier(&k, validation);
+    let fast = v.verify_at::<Value>(token.as_bytes(), NOW).unwrap_err();
     assert_eq!(full, fast, "{claims}");
     full
 }
@@ -65,15 +71,16 @@ fn signer_and_fast_path_agree_with_builder_and_full_path() {
         scope: "read".into(),
     };
     let signer =
-        joseguard::jwt::JwtSigner::new(Jwk::from_json(k.to_json()).unwrap(), JwsAlgorithm::ES256)
+        joseguard::jwt::Signer::new(Jwk::from_json(k.to_json()).unwrap(), JwsAlgorithm::ES256)
             .unwrap();
     let token = signer.sign(&mine).unwrap();
     let v = verifier(&k, Validation::new().audience("api").require(["scope"]));
-    let (jws, back) = v.verify_into::<Mine>(token.as_bytes(), NOW).unwrap();
-    assert_eq!(back, mine);
-    assert_eq!(jws.protected_header().kid(), Some("k1"));
-    assert_eq!(jws.protected_header().typ(), Some("JWT"));
-    let full = v.verify(token.as_bytes(), NOW).unwrap();
+    let back = v.verify_at::<Mine>(token.as_bytes(), NOW).unwrap();
+    assert_eq!(back.claims, mine);
+    assert_eq!(back.header.kid(), Some("k1"));
+    assert_eq!(back.header.typ(), Some("JWT"));
+    assert_eq!(back.key.kid(), Some("k1"));
+    let full = v.verify_at::<Claims>(token.as_bytes(), NOW).unwrap();
     assert_eq!(full.claims.sub.as_deref(), Some("alice"));
     assert!(signer.sign(&"not an object").is_err());
     // Cases only the fast path's scanner sees differently: nested duplicates, escapes, required.
@@ -109,7 +116,7 @@ fn builds_and_verifies_with_registered_and_custom_claims() {
         scope: "read".into(),
         roles: vec!["admin".into()],
     };
-    let token = JwtBuilder::new()
+    let token = jwt::Builder::new()
         .issuer("https://issuer.example")
         .subject("alice")
         .audiences(["api", "billing"])
@@ -131,7 +138,7 @@ fn builds_and_verifies_with_registered_and_custom_claims() {
             .max_age(600)
             .require(["scope"]),
     )
-    .verify(token.as_bytes(), NOW + 10)
+    .verify_at::<Claims>(token.as_bytes(), NOW + 10)
     .unwrap();
     assert_eq!(
         v.claims.aud,
@@ -139,27 +146,27 @@ fn builds_and_verifies_with_registered_and_custom_claims() {
     );
     assert_eq!(v.claims.jti.as_deref(), Some("j1"));
     assert_eq!(v.claims.deserialize::<Extra>().unwrap(), extra);
-    assert_eq!(v.jws.protected_header().typ(), Some("JWT"));
-    assert_eq!(v.jws.protected_header().kid(), Some("k1"));
+    assert_eq!(v.header.typ(), Some("JWT"));
+    assert_eq!(v.header.kid(), Some("k1"));
 }
 
 #[test]
 fn typ_is_overridable_and_checked() {
     let k = key();
-    let at = JwtBuilder::new()
+    let at = jwt::Builder::new()
         .typ("at+jwt")
         .expires_at(NOW + 60)
         .sign(&k, JwsAlgorithm::ES256)
         .unwrap();
     verifier(&k, Validation::new().typ(["application/at+jwt"]))
-        .verify(at.as_bytes(), NOW)
+        .verify_at::<Claims>(at.as_bytes(), NOW)
         .unwrap();
-    let plain = JwtBuilder::new()
+    let plain = jwt::Builder::new()
         .expires_at(NOW + 60)
         .sign(&k, JwsAlgorithm::ES256)
         .unwrap();
     let e = verifier(&k, Validation::new().typ(["at+jwt"]))
-        .verify(plain.as_bytes(), NOW)
+        .verify_at::<Claims>(plain.as_bytes(), NOW)
         .unwrap_err();
     assert!(matches!(e, Error::Header { name, .. } if name == "typ"));
 }
@@ -176,7 +183,7 @@ fn exp_is_required_and_checked_with_leeway() {
     // Within the default 60 s leeway:
     let k = key();
     verifier(&k, Validation::new())
-        .verify(
+        .verify_at::<Claims>(
             token_with(&format!(r#"{{"exp":{}}}"#, NOW - 30), &k).as_bytes(),
             NOW,
         )
@@ -189,8 +196,8 @@ fn exp_is_required_and_checked_with_leeway() {
         Error::Expired { seconds_ago: 30 }
     );
     // Opting out is possible but named as dangerous.
-    verifier(&k, Validation::new().dangerous_allow_missing_exp())
-        .verify(token_with("{}", &k).as_bytes(), NOW)
+    verifier(&k, Validation::new().dangerous().allow_missing_exp())
+        .verify_at::<Claims>(token_with("{}", &k).as_bytes(), NOW)
         .unwrap();
 }
 
@@ -292,7 +299,7 @@ fn issuer_audience_subject_and_required_claims() {
     let k = key();
     let t = token_with(&format!(r#"{{"exp":{exp},"aud":["web","api"]}}"#), &k);
     verifier(&k, Validation::new().audience("api"))
-        .verify(t.as_bytes(), NOW)
+        .verify_at::<Claims>(t.as_bytes(), NOW)
         .unwrap();
     let e = err(
         &format!(r#"{{"exp":{exp},"sub":"bob"}}"#),
@@ -311,14 +318,14 @@ fn issuer_audience_subject_and_required_claims() {
 #[test]
 fn jwt_must_be_compact() {
     let k = key();
-    let json = joseguard::jws::JwsBuilder::new(format!(r#"{{"exp":{}}}"#, NOW + 60).as_bytes())
+    let json = joseguard::jws::Builder::new(format!(r#"{{"exp":{}}}"#, NOW + 60).as_bytes())
         .signer(&k, JwsAlgorithm::ES256, Header::new())
         .unwrap()
         .flattened()
         .unwrap();
     assert!(matches!(
         verifier(&k, Validation::new())
-            .verify(json.as_bytes(), NOW)
+            .verify_at::<Claims>(json.as_bytes(), NOW)
             .unwrap_err(),
         Error::SerializationMismatch { .. }
     ));
@@ -430,19 +437,20 @@ fn rfc7519_examples() {
     };
     // §3.1: HS256.
     let key = Jwk::from_value(&cases[0]["key"]).unwrap();
-    let v = JwtVerifier::new(
+    let v = jwt::Verifier::from_parts(
         Verifier::new(VerifyPolicy::new([JwsAlgorithm::HS256]).unwrap(), key),
         Validation::new().issuer("joe"),
     );
     let token = cases[0]["compact"].as_str().unwrap();
-    expect(&v.verify(token.as_bytes(), at).unwrap().claims);
+    expect(&v.verify_at::<Claims>(token.as_bytes(), at).unwrap().claims);
     assert!(matches!(
-        v.verify(token.as_bytes(), at + 100).unwrap_err(),
+        v.verify_at::<Claims>(token.as_bytes(), at + 100)
+            .unwrap_err(),
         Error::Expired { .. }
     ));
     // §6.1: unsecured JWT is refused.
     assert_eq!(
-        v.verify(cases[1]["compact"].as_str().unwrap().as_bytes(), at)
+        v.verify_at::<Claims>(cases[1]["compact"].as_str().unwrap().as_bytes(), at)
             .unwrap_err(),
         Error::AlgNone
     );
@@ -453,6 +461,7 @@ fn rfc7519_examples() {
         [ContentEncryption::A128CbcHs256],
     )
     .unwrap()
+    .dangerous()
     .enable_rsa1_5();
     let d = Decrypter::new(policy.clone(), rsa)
         .decrypt(cases[2]["compact"].as_str().unwrap().as_bytes())
@@ -492,7 +501,7 @@ fn fractional_dates_round_the_strict_way() {
     let ok = |claims: &str, v: Validation| {
         let k = key();
         verifier(&k, v)
-            .verify(token_with(claims, &k).as_bytes(), NOW)
+            .verify_at::<Claims>(token_with(claims, &k).as_bytes(), NOW)
             .map(drop)
     };
     let strict = || Validation::new().leeway(0);
@@ -535,7 +544,9 @@ fn fractional_dates_round_the_strict_way() {
 fn max_lifetime_bounds_exp_minus_iat() {
     let v = || Validation::new().max_lifetime(3600);
     let k = key();
-    let check = |claims: String| verifier(&k, v()).verify(token_with(&claims, &k).as_bytes(), NOW);
+    let check = |claims: String| {
+        verifier(&k, v()).verify_at::<Claims>(token_with(&claims, &k).as_bytes(), NOW)
+    };
     check(format!(r#"{{"iat":{NOW},"exp":{}}}"#, NOW + 3600)).unwrap();
     let e = check(format!(r#"{{"iat":{NOW},"exp":{}.5}}"#, NOW + 3600)).unwrap_err();
     assert!(e.to_string().contains("lives 3601 s"), "{e}");
@@ -543,8 +554,8 @@ fn max_lifetime_bounds_exp_minus_iat() {
     assert!(check(format!(r#"{{"exp":{}}}"#, NOW + 7200)).is_err());
     check(format!(r#"{{"exp":{}}}"#, NOW + 60)).unwrap();
     // exp is then required even when missing exp is otherwise allowed.
-    let e = verifier(&k, v().dangerous_allow_missing_exp())
-        .verify(token_with("{}", &k).as_bytes(), NOW)
+    let e = verifier(&k, v().dangerous().allow_missing_exp())
+        .verify_at::<Claims>(token_with("{}", &k).as_bytes(), NOW)
         .unwrap_err();
     assert_eq!(e, Error::ClaimMissing { name: "exp".into() });
 }

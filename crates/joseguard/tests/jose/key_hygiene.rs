@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use joseguard::jwa::{ContentEncryption as Enc, KeyManagementAlgorithm as Alg};
-use joseguard::jws::{Header, JwsBuilder, Serialization, Verifier, VerifyPolicy};
-use joseguard::jwt::{JwtVerifier, Validation};
+use joseguard::jws::{self, Header, Serialization, Verifier, VerifyPolicy};
+use joseguard::jwt::{self, Claims, Validation};
 use joseguard::{b64, EcCurve, Error, Jwk, JwkSet, JwsAlgorithm, KeySpec, OkpCurve};
 
 /// A 2048-bit modulus with the ROCA fingerprint: congruent, modulo each of the detector's 38
@@ -188,7 +188,7 @@ fn base64_std(bytes: &[u8]) -> String {
 fn mixed_key_sets_are_refused_for_verification() {
     let ec = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
     let hmac = Jwk::generate(KeySpec::Oct(256)).unwrap();
-    let token = JwsBuilder::new(b"x")
+    let token = jws::Builder::new(b"x")
         .signer(&ec, JwsAlgorithm::ES256, Header::new())
         .unwrap()
         .compact()
@@ -203,7 +203,7 @@ fn mixed_key_sets_are_refused_for_verification() {
         .verify(token.as_bytes())
         .unwrap_err();
     assert!(e.to_string().contains("mixes secret"), "{e}");
-    Verifier::new(policy().dangerous_allow_mixed_key_set(), mixed.clone())
+    Verifier::new(policy().dangerous().allow_mixed_key_set(), mixed.clone())
         .verify(token.as_bytes())
         .unwrap();
     // Secrets only, or public keys only: fine.
@@ -225,12 +225,12 @@ fn mixed_key_sets_are_refused_for_verification() {
 #[test]
 fn compact_only_is_enforced_by_the_parser() {
     let k = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
-    let flattened = JwsBuilder::new(br#"{"exp":4102444800}"#)
+    let flattened = jws::Builder::new(br#"{"exp":4102444800}"#)
         .signer(&k, JwsAlgorithm::ES256, Header::new().with("typ", "JWT"))
         .unwrap()
         .flattened()
         .unwrap();
-    let v = JwtVerifier::new(
+    let v = jwt::Verifier::from_parts(
         Verifier::new(
             VerifyPolicy::new([JwsAlgorithm::ES256]).unwrap(),
             k.to_public().unwrap(),
@@ -243,13 +243,15 @@ fn compact_only_is_enforced_by_the_parser() {
         format!("\n\t{flattened}"),
         format!("\r\n{flattened}"),
     ] {
-        let e = v.verify(spelled.as_bytes(), 1_800_000_000).unwrap_err();
+        let e = v
+            .verify_at::<Claims>(spelled.as_bytes(), 1_800_000_000)
+            .unwrap_err();
         assert!(
             matches!(e, Error::SerializationMismatch { .. }),
             "{spelled:?}: {e}"
         );
         let e = v
-            .verify_into::<serde_json::Value>(spelled.as_bytes(), 1_800_000_000)
+            .verify_at::<serde_json::Value>(spelled.as_bytes(), 1_800_000_000)
             .unwrap_err();
         assert!(matches!(e, Error::SerializationMismatch { .. }), "{e}");
     }
@@ -273,7 +275,7 @@ fn payload_json_refuses_duplicate_members() {
         &br#"{"sub":"alice","sub":"admin"}"#[..],
         br#"{"a":{"role":"user","role":"admin"}}"#,
     ] {
-        let t = JwsBuilder::new(payload)
+        let t = jws::Builder::new(payload)
             .signer(&k, JwsAlgorithm::ES256, Header::new())
             .unwrap()
             .compact()
@@ -288,7 +290,7 @@ fn payload_json_refuses_duplicate_members() {
 #[test]
 fn replicated_claims_must_match() {
     let k = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
-    let v = JwtVerifier::new(
+    let v = jwt::Verifier::from_parts(
         Verifier::new(
             VerifyPolicy::new([JwsAlgorithm::ES256]).unwrap(),
             k.to_public().unwrap(),
@@ -298,7 +300,7 @@ fn replicated_claims_must_match() {
     let claims =
         br#"{"iss":"https://op.example","sub":"alice","aud":["api","x"],"exp":4102444800}"#;
     let sign = |h: Header| {
-        JwsBuilder::new(claims)
+        jws::Builder::new(claims)
             .signer(&k, JwsAlgorithm::ES256, h)
             .unwrap()
             .compact()
@@ -308,20 +310,23 @@ fn replicated_claims_must_match() {
         .with("iss", "https://op.example")
         .with("sub", "alice")
         .with("aud", serde_json::json!(["api", "x"]));
-    v.verify(sign(same).as_bytes(), 1_800_000_000).unwrap();
+    v.verify_at::<Claims>(sign(same).as_bytes(), 1_800_000_000)
+        .unwrap();
     for (name, value) in [
         ("iss", serde_json::json!("https://evil.example")),
         ("sub", serde_json::json!("admin")),
         ("aud", serde_json::json!("api")),
     ] {
         let t = sign(Header::new().with(name, value));
-        let e = v.verify(t.as_bytes(), 1_800_000_000).unwrap_err();
+        let e = v
+            .verify_at::<Claims>(t.as_bytes(), 1_800_000_000)
+            .unwrap_err();
         assert!(
             matches!(&e, Error::Header { name: n, .. } if n == name),
             "{name}: {e}"
         );
         let e = v
-            .verify_into::<serde_json::Value>(t.as_bytes(), 1_800_000_000)
+            .verify_at::<serde_json::Value>(t.as_bytes(), 1_800_000_000)
             .unwrap_err();
         assert!(
             matches!(&e, Error::Header { name: n, .. } if n == name),

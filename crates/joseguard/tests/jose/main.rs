@@ -4,6 +4,7 @@
 
 mod attacks;
 mod common;
+mod examples;
 mod interop;
 mod jwe_rejections;
 mod jwe_roundtrip;

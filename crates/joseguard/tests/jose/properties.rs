@@ -5,8 +5,8 @@
 use std::sync::LazyLock;
 
 use joseguard::jwa::{ALL_CONTENT_ENCRYPTIONS, ALL_JWS_ALGORITHMS, ALL_KEY_MANAGEMENT_ALGORITHMS};
-use joseguard::jwe::{Decrypter, JweBuilder};
-use joseguard::jws::{Header, JwsBuilder, Verifier, VerifyPolicy};
+use joseguard::jwe::{self, Decrypter};
+use joseguard::jws::{self, Header, Verifier, VerifyPolicy};
 use joseguard::{EcCurve, Jwk, JwsAlgorithm, KeySpec, KeyType, OkpCurve};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -69,7 +69,7 @@ fn sign(
     for (name, value) in members {
         header.insert(name, value.clone());
     }
-    let b = JwsBuilder::new(payload).signer(key, alg, header).unwrap();
+    let b = jws::Builder::new(payload).signer(key, alg, header).unwrap();
     match serialization {
         0 => b.compact(),
         1 => b.flattened(),
@@ -135,7 +135,7 @@ proptest! {
         let alg = *alg.get(&ALL_KEY_MANAGEMENT_ALGORITHMS);
         let enc = *enc.get(&ALL_CONTENT_ENCRYPTIONS);
         let (enc_key, dec_key) = keys_for(alg, enc).swap_remove(0);
-        let b = JweBuilder::new(&payload, enc)
+        let b = jwe::Builder::new(&payload, enc)
             .zip(zip)
             .pbes2_iterations(1_000)
             .recipient(&enc_key, alg)

@@ -1,7 +1,7 @@
 //! One test per rejection rule of the JWK and JWS layers, each asserting the specific error.
 
 use joseguard::b64;
-use joseguard::jws::{self, Header, JwsBuilder, Limits, Serialization, Verifier, VerifyPolicy};
+use joseguard::jws::{self, Header, Limits, Serialization, Verifier, VerifyPolicy};
 use joseguard::{EcCurve, Error, Jwk, JwkSet, JwsAlgorithm, KeySpec, OkpCurve};
 
 // ---------------------------------------------------------------- helpers
@@ -231,7 +231,7 @@ fn jwk_set_skips_unusable_keys_and_keeps_duplicate_kids_in_order() {
     // A token signed by the second duplicate still verifies: both are tried, in order.
     let mut signer = b;
     signer.set_kid(Some("same".into()));
-    let token = JwsBuilder::new(b"x")
+    let token = jws::Builder::new(b"x")
         .signer(&signer, JwsAlgorithm::ES256, Header::new())
         .unwrap()
         .compact()
@@ -349,7 +349,7 @@ fn hmac_with_a_public_key_is_refused() {
 fn symmetric_key_never_verifies_an_asymmetric_alg() {
     let oct = hs256();
     let ec = es256();
-    let token = JwsBuilder::new(b"x")
+    let token = jws::Builder::new(b"x")
         .signer(&ec, JwsAlgorithm::ES256, Header::new())
         .unwrap()
         .compact()
@@ -366,13 +366,13 @@ fn curve_must_fit_the_alg() {
     let p256 = es256();
     let p384 = Jwk::generate(KeySpec::Ec(EcCurve::P384)).unwrap();
     assert!(matches!(
-        JwsBuilder::new(b"x")
+        jws::Builder::new(b"x")
             .signer(&p384, JwsAlgorithm::ES256, Header::new())
             .err()
             .unwrap(),
         Error::KeyMismatch(_)
     ));
-    let token = JwsBuilder::new(b"x")
+    let token = jws::Builder::new(b"x")
         .signer(&p256, JwsAlgorithm::ES256, Header::new())
         .unwrap()
         .compact()
@@ -388,7 +388,7 @@ fn curve_must_fit_the_alg() {
 fn hmac_key_shorter_than_the_hash_is_refused() {
     let short = Jwk::generate(KeySpec::Oct(128)).unwrap();
     assert!(matches!(
-        JwsBuilder::new(b"x").signer(&short, JwsAlgorithm::HS256, Header::new()).err().unwrap(),
+        jws::Builder::new(b"x").signer(&short, JwsAlgorithm::HS256, Header::new()).err().unwrap(),
         Error::KeyMismatch(m) if m.contains("at least 32 bytes")
     ));
 }
@@ -430,7 +430,7 @@ fn keys_own_alg_use_and_key_ops_are_enforced() {
 fn signing_needs_a_private_key() {
     let public = es256().to_public().unwrap();
     assert_eq!(
-        JwsBuilder::new(b"x")
+        jws::Builder::new(b"x")
             .signer(&public, JwsAlgorithm::ES256, Header::new())
             .err()
             .unwrap(),
@@ -449,7 +449,7 @@ fn small_rsa_keys_are_refused() {
     ))
     .unwrap();
     let big = Jwk::generate(KeySpec::Rsa(2048)).unwrap();
-    let token = JwsBuilder::new(b"x")
+    let token = jws::Builder::new(b"x")
         .signer(&big, JwsAlgorithm::RS256, Header::new())
         .unwrap()
         .compact()
@@ -486,7 +486,7 @@ fn ecdsa_signature_must_be_fixed_size_with_r_s_in_range() {
     ] {
         let key = Jwk::generate(KeySpec::Ec(curve)).unwrap();
         let alg = curve.jws_algorithm();
-        let good = JwsBuilder::new(b"x")
+        let good = jws::Builder::new(b"x")
             .signer(&key, alg, Header::new())
             .unwrap()
             .compact()
@@ -511,7 +511,7 @@ fn ecdsa_signature_must_be_fixed_size_with_r_s_in_range() {
 #[test]
 fn tampered_tokens_fail() {
     let key = es256();
-    let token = JwsBuilder::new(b"{\"a\":1}")
+    let token = jws::Builder::new(b"{\"a\":1}")
         .signer(&key, JwsAlgorithm::ES256, Header::new())
         .unwrap()
         .compact()
@@ -537,7 +537,7 @@ fn unknown_kid_in_a_set() {
     let set = JwkSet::from_keys([std::sync::Arc::new(key.to_public().unwrap())]);
     let mut signer = es256();
     signer.set_kid(Some("stranger".into()));
-    let token = JwsBuilder::new(b"x")
+    let token = jws::Builder::new(b"x")
         .signer(&signer, JwsAlgorithm::ES256, Header::new())
         .unwrap()
         .compact()
@@ -551,7 +551,7 @@ fn unknown_kid_in_a_set() {
     );
     // No kid at all and no key that fits the alg:
     let ed = Jwk::generate(KeySpec::Okp(OkpCurve::Ed25519)).unwrap();
-    let token = JwsBuilder::new(b"x")
+    let token = jws::Builder::new(b"x")
         .signer(&ed, JwsAlgorithm::EdDSA, Header::new())
         .unwrap()
         .compact()
@@ -617,7 +617,7 @@ fn crit_rules() {
 #[test]
 fn crit_and_b64_must_be_protected() {
     let key = hs256();
-    let token = JwsBuilder::new(b"x")
+    let token = jws::Builder::new(b"x")
         .signer_with_unprotected(
             &key,
             JwsAlgorithm::HS256,
@@ -630,7 +630,7 @@ fn crit_and_b64_must_be_protected() {
     assert!(
         matches!(verify_hs(&token, &key, policy(&[JwsAlgorithm::HS256])).unwrap_err(), Error::Header { name, .. } if name == "crit")
     );
-    let token = JwsBuilder::new(b"x")
+    let token = jws::Builder::new(b"x")
         .signer_with_unprotected(
             &key,
             JwsAlgorithm::HS256,
@@ -713,7 +713,9 @@ fn private_header_names_must_be_declared() {
     verify_hs(
         &t,
         &key,
-        policy(&[JwsAlgorithm::HS256]).dangerous_allow_any_private_header(),
+        policy(&[JwsAlgorithm::HS256])
+            .dangerous()
+            .allow_any_private_header(),
     )
     .unwrap();
 }
@@ -744,7 +746,7 @@ fn duplicate_header_members_are_refused() {
 #[test]
 fn protected_and_unprotected_must_be_disjoint() {
     let key = hs256();
-    let token = JwsBuilder::new(b"x")
+    let token = jws::Builder::new(b"x")
         .signer_with_unprotected(
             &key,
             JwsAlgorithm::HS256,
@@ -810,7 +812,7 @@ fn compact_structure() {
 fn json_structure_and_polyglots() {
     let key = hs256();
     let p = || policy(&[JwsAlgorithm::HS256]);
-    let flat = JwsBuilder::new(b"x")
+    let flat = jws::Builder::new(b"x")
         .signer(&key, JwsAlgorithm::HS256, Header::new())
         .unwrap()
         .flattened()
@@ -846,7 +848,7 @@ fn json_structure_and_polyglots() {
 #[test]
 fn serialization_can_be_demanded() {
     let key = hs256();
-    let flat = JwsBuilder::new(b"x")
+    let flat = jws::Builder::new(b"x")
         .signer(&key, JwsAlgorithm::HS256, Header::new())
         .unwrap()
         .flattened()
@@ -874,10 +876,8 @@ fn limits_are_enforced() {
         &key,
         JwsAlgorithm::HS256,
     );
-    let small = Limits {
-        max_token_bytes: 1000,
-        ..Limits::default()
-    };
+    let mut small = Limits::default();
+    small.max_token_bytes = 1000;
     assert_eq!(
         verify_hs(&t, &key, policy(&[JwsAlgorithm::HS256]).limits(small)).unwrap_err(),
         Error::TooLarge {
@@ -887,10 +887,8 @@ fn limits_are_enforced() {
     );
     let big_header = format!(r#"{{"alg":"HS256","kid":"{}"}}"#, "k".repeat(100));
     let t = compact_with_header(&big_header, b"{}", &key, JwsAlgorithm::HS256);
-    let small = Limits {
-        max_header_bytes: 64,
-        ..Limits::default()
-    };
+    let mut small = Limits::default();
+    small.max_header_bytes = 64;
     assert_eq!(
         verify_hs(&t, &key, policy(&[JwsAlgorithm::HS256]).limits(small)).unwrap_err(),
         Error::TooLarge {
@@ -898,15 +896,13 @@ fn limits_are_enforced() {
             limit: 64
         }
     );
-    let mut b = JwsBuilder::new(b"x");
+    let mut b = jws::Builder::new(b"x");
     for _ in 0..3 {
         b = b.signer(&key, JwsAlgorithm::HS256, Header::new()).unwrap();
     }
     let g = b.general().unwrap();
-    let small = Limits {
-        max_signatures: 2,
-        ..Limits::default()
-    };
+    let mut small = Limits::default();
+    small.max_signatures = 2;
     assert_eq!(
         verify_hs(&g, &key, policy(&[JwsAlgorithm::HS256]).limits(small)).unwrap_err(),
         Error::TooLarge {
@@ -923,14 +919,14 @@ fn detached_payload_rules() {
         policy(&[JwsAlgorithm::HS256]),
         Jwk::from_json(key.to_json()).unwrap(),
     );
-    let detached = JwsBuilder::new(b"doc")
+    let detached = jws::Builder::new(b"doc")
         .detached(true)
         .signer(&key, JwsAlgorithm::HS256, Header::new())
         .unwrap();
     assert!(
         matches!(v.verify(detached.flattened().unwrap().as_bytes()).unwrap_err(), Error::Malformed(m) if m.contains("detached"))
     );
-    let attached = JwsBuilder::new(b"doc")
+    let attached = jws::Builder::new(b"doc")
         .signer(&key, JwsAlgorithm::HS256, Header::new())
         .unwrap()
         .compact()
@@ -943,12 +939,12 @@ fn detached_payload_rules() {
 #[test]
 fn builder_refuses_unsound_outputs() {
     let key = hs256();
-    let b = JwsBuilder::new(b"a.b")
+    let b = jws::Builder::new(b"a.b")
         .b64(false)
         .signer(&key, JwsAlgorithm::HS256, Header::new())
         .unwrap();
     assert!(matches!(b.compact().unwrap_err(), Error::Config(m) if m.contains("'.'")));
-    let b = JwsBuilder::new(b"x")
+    let b = jws::Builder::new(b"x")
         .signer_with_unprotected(
             &key,
             JwsAlgorithm::HS256,
@@ -958,10 +954,10 @@ fn builder_refuses_unsound_outputs() {
         .unwrap();
     assert!(matches!(b.compact().unwrap_err(), Error::Config(_)));
     assert!(matches!(
-        JwsBuilder::new(b"x").compact().unwrap_err(),
+        jws::Builder::new(b"x").compact().unwrap_err(),
         Error::Config(_)
     ));
-    let two = JwsBuilder::new(b"x")
+    let two = jws::Builder::new(b"x")
         .signer(&key, JwsAlgorithm::HS256, Header::new())
         .unwrap()
         .signer(&key, JwsAlgorithm::HS256, Header::new())
@@ -980,7 +976,7 @@ fn peek_and_unverified_decode_do_not_verify() {
     );
     assert_eq!(jws::peek_header(t.as_bytes()).unwrap().kid(), Some("k1"));
     let forged = format!("{}AAAA", &t[..t.rfind('.').unwrap() + 1]);
-    let u = jws::dangerous::decode_unverified(forged.as_bytes()).unwrap();
+    let u = joseguard::dangerous::decode_unverified(forged.as_bytes()).unwrap();
     assert_eq!(u.payload.unwrap(), b"{\"sub\":\"x\"}");
     assert!(jws::peek_header(b"not a token").is_err());
 }

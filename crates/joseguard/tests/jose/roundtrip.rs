@@ -3,9 +3,7 @@
 use std::sync::Arc;
 
 use joseguard::jwa::ALL_JWS_ALGORITHMS;
-use joseguard::jws::{
-    Header, JwsBuilder, Serialization, SignatureRequirement, Verifier, VerifyPolicy,
-};
+use joseguard::jws::{self, Header, Serialization, SignatureRequirement, Verifier, VerifyPolicy};
 use joseguard::{EcCurve, Jwk, JwkSet, JwsAlgorithm, KeySpec, OkpCurve, Sha2};
 
 fn key_for(alg: JwsAlgorithm) -> Jwk {
@@ -24,6 +22,7 @@ fn key_for(alg: JwsAlgorithm) -> Jwk {
         JwsAlgorithm::ES512 => KeySpec::Ec(EcCurve::P521),
         JwsAlgorithm::ES256K => KeySpec::Ec(EcCurve::Secp256k1),
         JwsAlgorithm::EdDSA | JwsAlgorithm::Ed25519 => KeySpec::Okp(OkpCurve::Ed25519),
+        other => panic!("no key for {other}"),
     };
     let mut key = Jwk::generate(spec).unwrap();
     key.set_kid(Some(format!("{alg}-key")));
@@ -43,7 +42,7 @@ fn every_algorithm_in_every_serialization() {
     for alg in ALL_JWS_ALGORITHMS {
         let key = key_for(alg);
         let verifier = Verifier::new(VerifyPolicy::new([alg]).unwrap(), verifying_key(&key));
-        let builder = JwsBuilder::new(payload)
+        let builder = jws::Builder::new(payload)
             .signer_with_unprotected(&key, alg, Header::new().with("typ", "JOSE"), None)
             .unwrap();
         for (ser, token) in [
@@ -70,7 +69,7 @@ fn every_algorithm_in_every_serialization() {
         }
         // Detached and unencoded payloads, compact and JSON.
         for b64 in [true, false] {
-            let b = JwsBuilder::new(payload)
+            let b = jws::Builder::new(payload)
                 .b64(b64)
                 .detached(true)
                 .signer(&key, alg, Header::new())
@@ -82,7 +81,7 @@ fn every_algorithm_in_every_serialization() {
                     .verify_detached(token.as_bytes(), b"other")
                     .is_err());
             }
-            let attached = JwsBuilder::new(payload)
+            let attached = jws::Builder::new(payload)
                 .b64(b64)
                 .signer(&key, alg, Header::new())
                 .unwrap();
@@ -105,7 +104,7 @@ fn general_serialization_with_several_signers_and_a_jwk_set() {
     .into_iter()
     .map(key_for)
     .collect();
-    let mut b = JwsBuilder::new(b"multi");
+    let mut b = jws::Builder::new(b"multi");
     for (key, alg) in keys.iter().zip([
         JwsAlgorithm::ES256,
         JwsAlgorithm::RS256,
@@ -141,7 +140,7 @@ fn general_serialization_with_several_signers_and_a_jwk_set() {
 fn at_least_one_reports_which_signature_verified() {
     let good = key_for(JwsAlgorithm::ES256);
     let other = key_for(JwsAlgorithm::ES384);
-    let token = JwsBuilder::new(b"x")
+    let token = jws::Builder::new(b"x")
         .signer(&good, JwsAlgorithm::ES256, Header::new())
         .unwrap()
         .signer(&other, JwsAlgorithm::ES384, Header::new())
@@ -299,7 +298,7 @@ fn signing_a_submitted_digest_verifies_over_the_document() {
 fn detached_unencoded_payloads_may_be_binary() {
     let key = key_for(JwsAlgorithm::ES256);
     let doc: &[u8] = &[0xff, 0x00, 0xfe, b'.', 0x80];
-    let b = JwsBuilder::new(doc)
+    let b = jws::Builder::new(doc)
         .b64(false)
         .detached(true)
         .signer(&key, JwsAlgorithm::ES256, Header::new())
@@ -315,7 +314,7 @@ fn detached_unencoded_payloads_may_be_binary() {
         );
         assert!(v.verify_detached(token.as_bytes(), b"other").is_err());
     }
-    let attached = JwsBuilder::new(doc)
+    let attached = jws::Builder::new(doc)
         .b64(false)
         .signer(&key, JwsAlgorithm::ES256, Header::new())
         .unwrap();

@@ -6,7 +6,7 @@
 //!   verified with a verifier that allows exactly the case's algorithm(s); where the algorithm is
 //!   deterministic (HS*, RS256, EdDSA) the signature is reproduced byte for byte from the signing
 //!   input, and where the protected header is compact JSON the whole output is reproduced with
-//!   [`JwsBuilder`]. The randomized algorithms (PS384, ES512) are signed anew and verified.
+//!   [`jws::Builder`]. The randomized algorithms (PS384, ES512) are signed anew and verified.
 //! - `rfc7797/` (unencoded payloads), with the upstream defects worked around (see
 //!   [`cookbook_rfc7797`]).
 //! - `curve25519/jws.json` (Ed25519). `curve25519/ecdh-es.json` is JWE and belongs to the JWE
@@ -21,7 +21,8 @@
 use std::sync::Arc;
 
 use crate::common::*;
-use joseguard::jws::{self, dangerous, Header, JwsBuilder, Serialization, SignatureRequirement};
+use joseguard::dangerous;
+use joseguard::jws::{self, Header, Serialization, SignatureRequirement};
 use joseguard::jws::{Verifier, VerifyPolicy};
 use joseguard::{b64, EcCurve, Error, Jwk, JwkSet, JwsAlgorithm, KeyOperation, KeyType, Sha2};
 use serde_json::{json, Value};
@@ -33,7 +34,7 @@ struct Counts {
     outputs_verified: usize,
     /// Signatures reproduced byte for byte from the signing input.
     signatures_reproduced: usize,
-    /// Outputs reproduced byte for byte (compact) or member for member (JSON) by `JwsBuilder`.
+    /// Outputs reproduced byte for byte (compact) or member for member (JSON) by `jws::Builder`.
     outputs_rebuilt: usize,
     /// Randomized signatures made anew and verified.
     fresh_signatures_verified: usize,
@@ -109,7 +110,7 @@ fn single_signature_case(name: &str, case: &Value) -> Counts {
 
         match &protected {
             Some(p) if is_compact_json(protected_b64u) => {
-                let builder = JwsBuilder::new(payload)
+                let builder = jws::Builder::new(payload)
                     .detached(detached)
                     .signer_with_unprotected(&key, alg, p.clone(), unprotected.clone())
                     .unwrap_or_else(|e| panic!("{name}: builder: {e}"));
@@ -145,10 +146,10 @@ fn single_signature_case(name: &str, case: &Value) -> Counts {
             Some(_) => panic!("{name}: protected header is not compact JSON; add a case here"),
             None => {
                 // 4.7: `alg` is only in the unprotected header. RFC 7515 allows that, but
-                // JwsBuilder deliberately puts `alg` in the protected header and refuses
+                // jws::Builder deliberately puts `alg` in the protected header and refuses
                 // otherwise, so the output cannot be rebuilt; the signature was reproduced above
                 // and the given outputs are verified below.
-                let refused = JwsBuilder::new(payload).signer_with_unprotected(
+                let refused = jws::Builder::new(payload).signer_with_unprotected(
                     &key,
                     alg,
                     Header::new(),
@@ -172,7 +173,7 @@ fn single_signature_case(name: &str, case: &Value) -> Counts {
             is_compact_json(protected_b64u),
             "{name}: header not compact"
         );
-        let token = JwsBuilder::new(payload)
+        let token = jws::Builder::new(payload)
             .signer(&key, alg, p)
             .and_then(|b| b.compact())
             .unwrap_or_else(|e| panic!("{name}: signing: {e}"));
@@ -285,7 +286,7 @@ fn multiple_signatures_case(name: &str, case: &Value) -> Counts {
             assert_eq!(alg, JwsAlgorithm::ES512, "{name}[{i}]");
         }
     }
-    // The general output cannot be rebuilt with JwsBuilder: the ES512 signer has `alg` in its
+    // The general output cannot be rebuilt with jws::Builder: the ES512 signer has `alg` in its
     // unprotected header only, which the builder refuses by design (see 4.7).
 
     // The verifier's keys: a JWK Set as a server would publish it (public RSA and EC keys, the
@@ -315,7 +316,8 @@ fn multiple_signatures_case(name: &str, case: &Value) -> Counts {
     );
     let mixed = VerifyPolicy::new(algs.clone())
         .unwrap()
-        .dangerous_allow_mixed_key_set();
+        .dangerous()
+        .allow_mixed_key_set();
     let v = Verifier::new(mixed, set.clone())
         .verify(token.as_bytes())
         .unwrap_or_else(|e| panic!("{name}: does not verify: {e}"));
@@ -357,7 +359,8 @@ fn multiple_signatures_case(name: &str, case: &Value) -> Counts {
     // exactly which ones verified.
     let partial = VerifyPolicy::new([JwsAlgorithm::RS256, JwsAlgorithm::HS256])
         .unwrap()
-        .dangerous_allow_mixed_key_set();
+        .dangerous()
+        .allow_mixed_key_set();
     let all = Verifier::new(partial.clone(), set.clone()).verify(token.as_bytes());
     assert!(
         matches!(
@@ -558,7 +561,7 @@ fn rfc7797_compact_compatible(name: &str, case: &Value) -> usize {
     // Rebuilt from key and payload: the builder adds b64: false and crit: ["b64"] after alg,
     // which is exactly the header of the outputs (the key has no kid to add).
     assert_eq!(key.kid(), None);
-    let builder = JwsBuilder::new(payload.as_bytes())
+    let builder = jws::Builder::new(payload.as_bytes())
         .b64(false)
         .signer(&key, alg, Header::new())
         .unwrap();
@@ -714,7 +717,7 @@ fn cookbook_jwk() {
                     );
                 }
             }
-            KeyType::Okp => unreachable!(),
+            other => panic!("{name}: unexpected {other:?}"),
         }
         thumbprints.push(thumbprint);
     }

@@ -23,8 +23,7 @@ use std::path::{Path, PathBuf};
 
 use joseguard::b64;
 use joseguard::jws::{
-    self, Header, JwsBuilder, Serialization, Verified, Verifier, VerifyPolicy,
-    REGISTERED_HEADER_NAMES,
+    self, Header, Serialization, Verified, Verifier, VerifyPolicy, REGISTERED_HEADER_NAMES,
 };
 use joseguard::{Error, Jwk, JwsAlgorithm, Sha2};
 use serde_json::{json, Map, Value};
@@ -126,7 +125,7 @@ fn sign(
     detached: bool,
     ser: Serialization,
 ) -> String {
-    let builder = JwsBuilder::new(payload)
+    let builder = jws::Builder::new(payload)
         .b64(b64_payload)
         .detached(detached)
         .signer(key, alg, protected.clone())
@@ -184,7 +183,7 @@ fn assert_short_secret_refused(
             other => panic!("{case} {ser:?}: expected KeyMismatch, got {other:?}"),
         }
     }
-    match JwsBuilder::new(b"x").signer(key, alg, prot.clone()) {
+    match jws::Builder::new(b"x").signer(key, alg, prot.clone()) {
         Err(Error::KeyMismatch(_)) => {}
         other => panic!(
             "{case}: signing: expected KeyMismatch, got {:?}",
@@ -261,7 +260,7 @@ fn jws_examples() {
             "{n}: key pair"
         );
 
-        // JwsBuilder copies the key's `kid` into a header that has none (okp-ed25519 has one).
+        // jws::Builder copies the key's `kid` into a header that has none (okp-ed25519 has one).
         let mut signed_prot = prot.clone();
         if let (Some(kid), false) = (private.kid(), prot.contains("kid")) {
             signed_prot.insert("kid", kid);

@@ -27,7 +27,7 @@ use joseguard::jwa::{
     ALL_KEY_MANAGEMENT_ALGORITHMS,
 };
 use joseguard::jwe::{
-    nested, DecryptPolicy, Decrypter, Header, JweBuilder, Serialization, PBES2_DEFAULT_ITERATIONS,
+    self, nested, DecryptPolicy, Decrypter, Header, Serialization, PBES2_DEFAULT_ITERATIONS,
 };
 use joseguard::jws::{Verifier, VerifyPolicy};
 use joseguard::{Error, Jwk, JwkSet, JwsAlgorithm, KeyType};
@@ -119,13 +119,13 @@ fn policy(algs: &[Alg], encs: &[ContentEncryption]) -> DecryptPolicy {
     };
     let mut p = DecryptPolicy::new(ordinary, encs.iter().copied()).unwrap();
     if algs.contains(&Alg::Rsa1_5) {
-        p = p.enable_rsa1_5();
+        p = p.dangerous().enable_rsa1_5();
     }
     if algs
         .iter()
         .any(|a| matches!(a, Alg::Pbes2Hs256A128KW | Alg::Pbes2Hs512A256KW))
     {
-        p = p.enable_pbes2(PBES2_DEFAULT_ITERATIONS);
+        p = p.dangerous().enable_pbes2(PBES2_DEFAULT_ITERATIONS);
     }
     p
 }
@@ -322,7 +322,7 @@ fn cookbook_jwe_case(name: &str, v: &Value, counts: &mut Counts) {
     let generated = &v["generated"];
     let content = &v["encrypting_content"];
     let enc_keys: Vec<Jwk> = keys.iter().map(|k| encrypting_key(k)).collect();
-    let mut builder = JweBuilder::new(plaintext, enc);
+    let mut builder = jwe::Builder::new(plaintext, enc);
     if let Some(p) = content.get("protected_b64u") {
         // Parsed from the exact bytes, so the member order (and thus the encoding) is the
         // vector's; the library replaces the key-management parameters with what it computes.
@@ -342,22 +342,25 @@ fn cookbook_jwe_case(name: &str, v: &Value, counts: &mut Counts) {
         builder = builder.zip(true);
     }
     if let Some(cek) = generated.get("cek") {
-        builder = builder.dangerous_fixed_cek(&b64d(cek));
+        builder = builder.dangerous().fixed_cek(&b64d(cek));
     }
-    builder = builder.dangerous_fixed_iv(&b64d(&generated["iv"]));
+    builder = builder.dangerous().fixed_iv(&b64d(&generated["iv"]));
     for ek in one_or_many(&v["encrypting_key"]) {
         if let Some(epk) = ek.get("epk") {
             // Carries the ephemeral private `d`.
-            builder = builder.dangerous_ephemeral_key(Jwk::from_value(epk).unwrap());
+            builder = builder
+                .dangerous()
+                .ephemeral_key(Jwk::from_value(epk).unwrap());
         }
         if let Some(salt) = ek.get("salt") {
             let count = ek["iteration_count"].as_u64().unwrap();
             builder = builder
-                .dangerous_fixed_p2s(&b64d(salt))
+                .dangerous()
+                .fixed_p2s(&b64d(salt))
                 .pbes2_iterations(u32::try_from(count).unwrap());
         }
         if let Some(iv) = ek.get("iv") {
-            builder = builder.dangerous_fixed_key_wrap_iv(&b64d(iv));
+            builder = builder.dangerous().fixed_key_wrap_iv(&b64d(iv));
         }
     }
     for (key, alg) in enc_keys.iter().zip(&algs) {
@@ -531,10 +534,12 @@ fn cookbook_6_nested_jws_in_jwe() {
     // adds the key's `kid` otherwise).
     let mut public = recipient.to_public().unwrap();
     public.set_kid(None);
-    let compact = JweBuilder::new(inner.as_bytes(), enc)
+    let compact = jwe::Builder::new(inner.as_bytes(), enc)
         .protected(Header::from_json(&protected).unwrap())
-        .dangerous_fixed_cek(&b64d(&generated["cek"]))
-        .dangerous_fixed_iv(&b64d(&generated["iv"]))
+        .dangerous()
+        .fixed_cek(&b64d(&generated["cek"]))
+        .dangerous()
+        .fixed_iv(&b64d(&generated["iv"]))
         .recipient(&public, alg)
         .unwrap()
         .compact()
@@ -592,10 +597,12 @@ fn cookbook_curve25519_ecdh_es() {
     }))
     .unwrap();
     let public = key.to_public().unwrap();
-    let compact = JweBuilder::new(plaintext, enc)
+    let compact = jwe::Builder::new(plaintext, enc)
         .protected(Header::from_json(&protected_json).unwrap())
-        .dangerous_ephemeral_key(ephemeral)
-        .dangerous_fixed_iv(&b64d(&v["generated"]["iv"]))
+        .dangerous()
+        .ephemeral_key(ephemeral)
+        .dangerous()
+        .fixed_iv(&b64d(&v["generated"]["iv"]))
         .recipient(&public, alg)
         .unwrap()
         .compact()
@@ -632,10 +639,12 @@ fn rfc7516_appendix_a() {
             let parts: Vec<&str> = compact.split('.').collect();
             let protected = String::from_utf8(b64::decode(parts[0], "h").unwrap()).unwrap();
             let public = encrypting_key(&key);
-            let got = JweBuilder::new(&plaintext, enc)
+            let got = jwe::Builder::new(&plaintext, enc)
                 .protected(Header::from_json(&protected).unwrap())
-                .dangerous_fixed_cek(&b64d(&case["cek_b64u_derived"]))
-                .dangerous_fixed_iv(&b64::decode(parts[2], "iv").unwrap())
+                .dangerous()
+                .fixed_cek(&b64d(&case["cek_b64u_derived"]))
+                .dangerous()
+                .fixed_iv(&b64::decode(parts[2], "iv").unwrap())
                 .recipient(&public, alg)
                 .unwrap()
                 .compact()
@@ -714,11 +723,13 @@ fn rfc7516_appendix_a() {
                 .map(|c| b64d(&c["cek_b64u_derived"]))
                 .unwrap();
             let public: Vec<Jwk> = keys.iter().map(|k| encrypting_key(k)).collect();
-            let mut builder = JweBuilder::new(&plaintext, enc)
+            let mut builder = jwe::Builder::new(&plaintext, enc)
                 .protected(Header::from_json(&protected).unwrap())
                 .unprotected(Header::from_json(&serialized["unprotected"].to_string()).unwrap())
-                .dangerous_fixed_cek(&cek)
-                .dangerous_fixed_iv(&b64d(&serialized["iv"]));
+                .dangerous()
+                .fixed_cek(&cek)
+                .dangerous()
+                .fixed_iv(&b64d(&serialized["iv"]));
             for ((key, alg), r) in public.iter().zip(&algs).zip(&recipients) {
                 let header = Header::from_json(&r["header"].to_string()).unwrap();
                 builder = builder.recipient_with_header(key, *alg, header).unwrap();
@@ -800,10 +811,11 @@ fn rfc7518_appendix_b_aes_cbc_hmac() {
         );
 
         let key = Jwk::from_json(json!({"kty": "oct", "k": b64::encode(&k)}).to_string()).unwrap();
-        let compact = JweBuilder::new(&p, enc)
+        let compact = jwe::Builder::new(&p, enc)
             .recipient(&key, Alg::Dir)
             .unwrap()
-            .dangerous_fixed_iv(&iv)
+            .dangerous()
+            .fixed_iv(&iv)
             .compact()
             .unwrap();
         let parts: Vec<&str> = compact.split('.').collect();
@@ -866,10 +878,12 @@ fn rfc7518_appendix_c_ecdh_es() {
         let alice = Jwk::from_value(&case["ephemeral_alice"]).unwrap();
         let plaintext = b"RFC 7518 Appendix C";
         let iv = [7u8; 12];
-        let compact = JweBuilder::new(plaintext, enc)
+        let compact = jwe::Builder::new(plaintext, enc)
             .agreement_party_info(&apu, &apv)
-            .dangerous_ephemeral_key(alice)
-            .dangerous_fixed_iv(&iv)
+            .dangerous()
+            .ephemeral_key(alice)
+            .dangerous()
+            .fixed_iv(&iv)
             .recipient(&bob_public, alg)
             .unwrap()
             .compact()
@@ -924,9 +938,11 @@ fn rfc8037_a6_x25519_ecdh_es() {
         let enc = ContentEncryption::A128Gcm;
         let plaintext = b"RFC 8037 A.6";
         let iv = [9u8; 12];
-        let compact = JweBuilder::new(plaintext, enc)
-            .dangerous_ephemeral_key(ephemeral)
-            .dangerous_fixed_iv(&iv)
+        let compact = jwe::Builder::new(plaintext, enc)
+            .dangerous()
+            .ephemeral_key(ephemeral)
+            .dangerous()
+            .fixed_iv(&iv)
             .recipient(&bob_public, Alg::EcdhEs)
             .unwrap()
             .compact()

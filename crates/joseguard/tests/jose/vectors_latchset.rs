@@ -169,7 +169,7 @@ fn every_jws_verifies() {
                 // RFC 7520 §4.8's set keeps an HMAC secret beside public keys: refused unless
                 // the caller opts in (the refusal itself is asserted in vectors_cookbook).
                 if set.mixes_secret_and_public() {
-                    policy = policy.dangerous_allow_mixed_key_set();
+                    policy = policy.dangerous().allow_mixed_key_set();
                 }
             }
             let verifier = Verifier::new(policy, keys);

@@ -15,8 +15,9 @@
 use std::sync::Arc;
 
 use crate::common::*;
+use joseguard::dangerous;
 use joseguard::jwa::ALL_JWS_ALGORITHMS;
-use joseguard::jws::{self, dangerous, Header, JwsBuilder, KeyResolver, Serialization};
+use joseguard::jws::{self, Header, KeyResolver, Serialization};
 use joseguard::jws::{Verifier, VerifyPolicy};
 use joseguard::{b64, Error, Jwk, JwkSet, JwsAlgorithm, KeyOperation, KeyType, OkpCurve, Sha2};
 use serde_json::{json, Value};
@@ -53,7 +54,7 @@ struct Rfc7515Counts {
     signed_compact: usize,
     /// Of those, signatures reproduced byte for byte (`deterministic: true`).
     reproduced: usize,
-    /// Of those, whole tokens rebuilt with JwsBuilder (compact JSON header, deterministic).
+    /// Of those, whole tokens rebuilt with jws::Builder (compact JSON header, deterministic).
     rebuilt: usize,
     /// Of those, randomized signatures made anew and verified.
     fresh: usize,
@@ -141,7 +142,7 @@ fn signed_compact(section: &str, entry: &Value, counts: &mut Rfc7515Counts) {
         if is_compact_json(protected_b64u) {
             // The vector keys carry no kid, so the builder's header is exactly {"alg":…}.
             let p = decode_header_json(protected_b64u);
-            let token = JwsBuilder::new(&payload)
+            let token = jws::Builder::new(&payload)
                 .signer(&key, alg, Header::from_map(p.as_object().unwrap().clone()))
                 .and_then(|b| b.compact())
                 .unwrap();
@@ -230,7 +231,8 @@ fn crit_unknown(section: &str, entry: &Value) {
     let hmac = Jwk::from_value(&json!({"kty": "oct", "k": b64::encode([7u8; 64])})).unwrap();
     let permissive = VerifyPolicy::new(ALL_JWS_ALGORITHMS)
         .unwrap()
-        .dangerous_allow_any_private_header();
+        .dangerous()
+        .allow_any_private_header();
     let result = Verifier::new(permissive.clone(), copy(&hmac)).verify(compact.as_bytes());
     // Either reason suffices; joseguard checks alg first.
     assert!(
@@ -472,7 +474,7 @@ fn rfc7797_unencoded_payload() {
         if b64_payload {
             // 4.1: the ordinary, base64url-encoded payload.
             let compact = s(entry, "compact");
-            let built = JwsBuilder::new(payload.as_bytes())
+            let built = jws::Builder::new(payload.as_bytes())
                 .signer(&signer, JwsAlgorithm::HS256, Header::new())
                 .and_then(|b| b.compact())
                 .unwrap();
@@ -482,7 +484,7 @@ fn rfc7797_unencoded_payload() {
             assert_eq!(v.payload, payload.as_bytes());
         } else {
             // 4.2: b64 false, crit ["b64"].
-            let builder = JwsBuilder::new(payload.as_bytes())
+            let builder = jws::Builder::new(payload.as_bytes())
                 .b64(false)
                 .signer(&signer, JwsAlgorithm::HS256, Header::new())
                 .unwrap();
@@ -495,7 +497,7 @@ fn rfc7797_unencoded_payload() {
             // RFC 7797 §5.2: "$.02" contains a '.', so it cannot travel attached in the compact
             // form; detached it can.
             assert!(matches!(builder.compact(), Err(Error::Config(_))));
-            let detached = JwsBuilder::new(payload.as_bytes())
+            let detached = jws::Builder::new(payload.as_bytes())
                 .b64(false)
                 .detached(true)
                 .signer(&signer, JwsAlgorithm::HS256, Header::new())
@@ -565,7 +567,7 @@ fn rfc8037_okp() {
             let payload = s(entry, "payload_utf8");
             let compact = s(entry, "compact");
             let protected = Header::from_map(obj(entry, "protected").clone());
-            let built = JwsBuilder::new(payload.as_bytes())
+            let built = jws::Builder::new(payload.as_bytes())
                 .signer(&key, alg, protected)
                 .and_then(|b| b.compact())
                 .unwrap();
