@@ -9,6 +9,8 @@
 #
 #   bash bench/gateway.sh                 # DURATION=8s COUNT=3000 CONNS="10 100 1000"
 #   SOAK=600 bash bench/gateway.sh        # joseguard at half its peak for 600 s, RSS every 10 s
+#   RUNTIME=1 bash bench/gateway.sh       # joseguard's runtime: one thread or two, on one core
+#                                         #   and on two (what `serve --threads` defaults from)
 #
 # Installs what it needs (apt: wrk apache2 libapache2-mod-auth-openidc haproxy nginx openssl;
 # release builds of joseguard and the bench helpers). Prints Markdown tables and writes them to
@@ -257,9 +259,9 @@ soak() {
   start_joseguard
   DURATION=5s run "joseguard ES256 (peak)" "$JG" es256-many.txt bearer 100 "joseguard serve" > /dev/null
   local half=$(( $(cat "$W/last-rps") / 2 ))
-  TOKENS="$W/es256-many.txt" MODE=bearer CONNS=100 RATE=$half taskset -c 0 wrk -t1 -c100 -d"${SOAK}s" --timeout 10s \
-    -s "$ROOT/bench/wrk.lua" "http://127.0.0.1:$JG/" > "$W/soak-wrk.txt" & local load=$!
   {
+    TOKENS="$W/es256-many.txt" MODE=bearer CONNS=100 RATE=$half taskset -c 0 wrk -t1 -c100 -d"${SOAK}s" --timeout 10s \
+      -s "$ROOT/bench/wrk.lua" "http://127.0.0.1:$JG/" > "$W/soak-wrk.txt" & local load=$!
     echo "Soak: joseguard $(git -C "$ROOT" rev-parse --short HEAD), ES256, $COUNT tokens, 100 connections at $half req/s (half of the peak) for $SOAK s"
     echo
     echo "| t s | RSS MiB |"
@@ -276,6 +278,33 @@ soak() {
   stop_joseguard
 }
 if [ -n "${SOAK:-}" ]; then soak; exit 0; fi
+
+# joseguard with --threads 1 (tokio's current-thread runtime) and --threads 2 (a pool), pinned to
+# core 1 (with the backend) or to both cores; ES256, COUNT tokens, cache on and off.
+runtime() {
+  local out="$ROOT/target/bench/runtime.md"
+  {
+    echo "| joseguard on | --threads | cache | conns | req/s | p99 ms |"
+    echo "|---|---|---|---|---|---|"
+    for cores in 1 0-1; do
+      for threads in 1 2; do
+        for cfg in joseguard joseguard-nocache; do
+          for c in 10 100; do
+            RUST_LOG=warn taskset -c "$cores" "$ROOT/target/release/joseguard" serve --config "$W/$cfg.toml" --threads "$threads" 2>>"$W/joseguard.log" & JGPID=$!
+            wait_port "$JG"
+            line=$(TOKENS="$W/es256-many.txt" MODE=bearer CONNS=$c taskset -c 0 wrk -t1 -c"$c" -d"$DURATION" --timeout 10s \
+              -s "$ROOT/bench/wrk.lua" "http://127.0.0.1:$JG/" | grep '^RESULT')
+            read -r _ r _ p99 _ _ <<<"$line"
+            kill "$JGPID"; wait "$JGPID" 2>/dev/null || true
+            label=$([ "$cores" = 1 ] && echo "core 1" || echo "cores 0-1")
+            echo "| $label | $threads | $([ "$cfg" = joseguard ] && echo on || echo off) | $c | $r | $p99 |"
+          done
+        done
+      done
+    done
+  } | tee "$out"
+}
+if [ -n "${RUNTIME:-}" ]; then runtime; exit 0; fi
 
 OUT="$ROOT/target/bench/gateway.md"
 mkdir -p "$(dirname "$OUT")"
