@@ -66,6 +66,12 @@ for dirpath, _, files in os.walk(vectors):
                 if "exp" in v or "iss" in v or "aud" in v:
                     seeds["jwt_claims"].add(b'{"alg":"ES256","typ":"JWT"}\n' + blob)
 
+# Tokens the fuzzer's own ML-DSA key signed (fuzz_targets/keys.rs), and the key itself.
+fixed = os.path.join(root, "fuzz", "fixed")
+for f in sorted(os.listdir(fixed)):
+    blob = open(os.path.join(fixed, f), "rb").read()
+    seeds["jwk_parse" if f.endswith(".jwk") else "jws_verify"].add(blob)
+
 seeds["jwt_claims"] |= {
     b'{"alg":"ES256"}\n{"iss":"https://issuer.example","aud":["api","x"],"sub":"a","exp":1700000100,"iat":1699999000}',
     b'{"alg":"ES256"}\n{"iss":"https://issuer.example","aud":"api","sub":"a","exp":"1700000100"}',

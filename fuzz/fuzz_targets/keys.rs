@@ -26,9 +26,14 @@ const FILES: &[&str] = &[
     vector!("jwe/5_3.key_wrap_using_pbes2-aes-keywrap_with-aes-cbc-hmac-sha2.json"),
 ];
 
-/// Every cookbook input key that parses (PBES2 passwords as `oct` keys).
+/// An ML-DSA-44 (AKP) key made for the fuzzer, which the cookbook predates; `fixed/` holds
+/// tokens it signed, which seed.py adds to the corpora.
+const ML_DSA: &str = include_str!("../fixed/ml-dsa-44.jwk");
+
+/// Every cookbook input key that parses (PBES2 passwords as `oct` keys), and the ML-DSA key.
 pub fn all() -> JwkSet {
     let mut set = JwkSet::from_keys([]);
+    set.push(Arc::new(Jwk::from_json(ML_DSA).expect("fixed/ml-dsa-44.jwk")));
     for text in FILES {
         let v: serde_json::Value = serde_json::from_str(text).expect("cookbook JSON");
         let input = &v["input"];

@@ -11,8 +11,17 @@ use crate::raw::RawJws;
 use crate::KeyMaterial;
 
 /// The algorithms of the JWT table.
-pub const ALGS: [&str; 7] = [
-    "HS256", "RS256", "PS256", "ES256", "ES384", "ES512", "EdDSA",
+pub const ALGS: [&str; 10] = [
+    "HS256",
+    "RS256",
+    "PS256",
+    "ES256",
+    "ES384",
+    "ES512",
+    "EdDSA",
+    "ML-DSA-44",
+    "ML-DSA-65",
+    "ML-DSA-87",
 ];
 
 /// The issuer and audience every implementation checks.

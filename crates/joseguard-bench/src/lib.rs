@@ -84,6 +84,7 @@ impl KeyMaterial {
             "ES384" => KeySpec::Ec(EcCurve::P384),
             "ES512" => KeySpec::Ec(EcCurve::P521),
             "EdDSA" => KeySpec::Okp(OkpCurve::Ed25519),
+            ml if ml.starts_with("ML-DSA-") => KeySpec::Akp(ml.parse().expect("ML-DSA set")),
             other => panic!("no key for {other}"),
         };
         KeyMaterial::new(alg, spec)

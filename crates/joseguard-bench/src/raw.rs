@@ -17,7 +17,10 @@ use aws_lc_rs::rsa::{
     KeySize, OaepPrivateDecryptingKey, OaepPublicEncryptingKey, PrivateDecryptingKey,
     OAEP_SHA256_MGF1SHA256,
 };
-use aws_lc_rs::signature::{self, EcdsaKeyPair, Ed25519KeyPair, ParsedPublicKey, RsaKeyPair};
+use aws_lc_rs::signature::{
+    self, EcdsaKeyPair, Ed25519KeyPair, ParsedPublicKey, PqdsaKeyPair, PqdsaSigningAlgorithm,
+    RsaKeyPair, VerificationAlgorithm,
+};
 
 use crate::KeyMaterial;
 
@@ -26,6 +29,7 @@ enum Signer {
     Rsa(RsaKeyPair, &'static dyn signature::RsaEncoding),
     Ec(EcdsaKeyPair),
     Ed(Ed25519KeyPair),
+    MlDsa(PqdsaKeyPair),
 }
 
 enum Check {
@@ -75,6 +79,9 @@ impl RawJws {
                     ParsedPublicKey::new(&ED25519, kp.public_key().as_ref()).expect("ed public");
                 (Signer::Ed(kp), Check::Parsed(parsed))
             }
+            "ML-DSA-44" => ml_dsa(&ML_DSA_44_SIGNING, &ML_DSA_44, der),
+            "ML-DSA-65" => ml_dsa(&ML_DSA_65_SIGNING, &ML_DSA_65, der),
+            "ML-DSA-87" => ml_dsa(&ML_DSA_87_SIGNING, &ML_DSA_87, der),
             other => panic!("no raw signer for {other}"),
         };
         RawJws {
@@ -102,6 +109,12 @@ impl RawJws {
                 .as_ref()
                 .to_vec(),
             Signer::Ed(kp) => kp.sign(&self.input).as_ref().to_vec(),
+            Signer::MlDsa(kp) => {
+                let mut sig = vec![0; kp.algorithm().signature_len()];
+                let len = kp.sign(&self.input, &mut sig).expect("ml-dsa sign");
+                sig.truncate(len);
+                sig
+            }
         }
     }
 
@@ -112,6 +125,18 @@ impl RawJws {
             Check::Parsed(p) => p.verify_sig(&self.input, &self.sig).is_ok(),
         }
     }
+}
+
+/// An ML-DSA key pair from PKCS#8 (seed form) and its parsed public key.
+fn ml_dsa(
+    sign: &'static PqdsaSigningAlgorithm,
+    verify: &'static dyn VerificationAlgorithm,
+    der: &[u8],
+) -> (Signer, Check) {
+    use signature::KeyPair;
+    let kp = PqdsaKeyPair::from_pkcs8(sign, der).expect("ml-dsa pkcs8");
+    let parsed = ParsedPublicKey::new(verify, kp.public_key().as_ref()).expect("ml-dsa public");
+    (Signer::MlDsa(kp), Check::Parsed(parsed))
 }
 
 /// A key-management algorithm with its keys, parsed once.

@@ -138,6 +138,9 @@ pub enum Error {
     Encoding(String),
     /// The crypto backend refused an operation for a reason it does not detail.
     Crypto(&'static str),
+    /// A key held elsewhere ([`RemoteKey`](crate::RemoteKey): an HSM) cannot be used now (the
+    /// device or its token is gone, the session was lost); trying again later may succeed.
+    KeyUnavailable(String),
 }
 
 impl fmt::Display for Error {
@@ -180,6 +183,7 @@ impl fmt::Display for Error {
             Error::Config(m) => write!(f, "configuration: {m}"),
             Error::Encoding(m) => write!(f, "key encoding: {m}"),
             Error::Crypto(m) => write!(f, "crypto: {m}"),
+            Error::KeyUnavailable(m) => write!(f, "signing key unavailable: {m}"),
         }
     }
 }
@@ -231,6 +235,7 @@ impl Error {
             Error::Config(_) => "config_invalid",
             Error::Encoding(_) => "key_encoding_invalid",
             Error::Crypto(_) => "crypto_failed",
+            Error::KeyUnavailable(_) => "key_unavailable",
         }
     }
 

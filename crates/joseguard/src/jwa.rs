@@ -29,6 +29,73 @@ pub enum JwsAlgorithm {
     EdDSA,
     /// Ed25519 by its fully specified name (RFC 9864).
     Ed25519,
+    /// ML-DSA-44 (FIPS 204, RFC 9964), pure mode, empty context.
+    MlDsa44,
+    /// ML-DSA-65 (FIPS 204, RFC 9964).
+    MlDsa65,
+    /// ML-DSA-87 (FIPS 204, RFC 9964).
+    MlDsa87,
+}
+
+/// An ML-DSA parameter set (FIPS 204): what an `AKP` key's `alg` names (RFC 9964).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum MlDsa {
+    /// ML-DSA-44 (NIST security category 2).
+    MlDsa44,
+    /// ML-DSA-65 (category 3).
+    MlDsa65,
+    /// ML-DSA-87 (category 5).
+    MlDsa87,
+}
+
+impl MlDsa {
+    /// Every parameter set.
+    pub const ALL: [MlDsa; 3] = [MlDsa::MlDsa44, MlDsa::MlDsa65, MlDsa::MlDsa87];
+
+    /// The name, which is also the JWS `alg`: `ML-DSA-44`, `ML-DSA-65`, `ML-DSA-87`.
+    pub fn name(self) -> &'static str {
+        self.jws_algorithm().name()
+    }
+
+    /// The JWS algorithm of this parameter set.
+    pub fn jws_algorithm(self) -> JwsAlgorithm {
+        match self {
+            MlDsa::MlDsa44 => JwsAlgorithm::MlDsa44,
+            MlDsa::MlDsa65 => JwsAlgorithm::MlDsa65,
+            MlDsa::MlDsa87 => JwsAlgorithm::MlDsa87,
+        }
+    }
+
+    /// Public key length in bytes (FIPS 204 Table 2).
+    pub fn public_key_len(self) -> usize {
+        match self {
+            MlDsa::MlDsa44 => 1312,
+            MlDsa::MlDsa65 => 1952,
+            MlDsa::MlDsa87 => 2592,
+        }
+    }
+
+    /// Signature length in bytes.
+    pub fn signature_len(self) -> usize {
+        match self {
+            MlDsa::MlDsa44 => 2420,
+            MlDsa::MlDsa65 => 3309,
+            MlDsa::MlDsa87 => 4627,
+        }
+    }
+}
+
+impl FromStr for MlDsa {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<MlDsa, Error> {
+        MlDsa::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| Error::AlgUnsupported {
+                alg: format!("{s} (an ML-DSA parameter set: ML-DSA-44, ML-DSA-65 or ML-DSA-87)"),
+            })
+    }
 }
 
 /// What kind of key an algorithm needs.
@@ -46,6 +113,8 @@ pub enum KeyRequirement {
     Ec(EcCurve),
     /// An OKP key on this curve.
     Okp(OkpCurve),
+    /// An `AKP` key of this ML-DSA parameter set.
+    Akp(MlDsa),
 }
 
 impl KeyRequirement {
@@ -56,6 +125,7 @@ impl KeyRequirement {
             KeyRequirement::Rsa => key.key_type() == crate::jwk::KeyType::Rsa,
             KeyRequirement::Ec(c) => key.ec_curve() == Some(c),
             KeyRequirement::Okp(c) => key.okp_curve() == Some(c),
+            KeyRequirement::Akp(set) => key.ml_dsa() == Some(set),
         }
     }
 }
@@ -135,7 +205,7 @@ pub enum RsaPadding {
 }
 
 /// All JWS algorithms joseguard implements, in registry order.
-pub const ALL_JWS_ALGORITHMS: [JwsAlgorithm; 15] = [
+pub const ALL_JWS_ALGORITHMS: [JwsAlgorithm; 18] = [
     JwsAlgorithm::HS256,
     JwsAlgorithm::HS384,
     JwsAlgorithm::HS512,
@@ -151,6 +221,9 @@ pub const ALL_JWS_ALGORITHMS: [JwsAlgorithm; 15] = [
     JwsAlgorithm::ES256K,
     JwsAlgorithm::EdDSA,
     JwsAlgorithm::Ed25519,
+    JwsAlgorithm::MlDsa44,
+    JwsAlgorithm::MlDsa65,
+    JwsAlgorithm::MlDsa87,
 ];
 
 impl JwsAlgorithm {
@@ -173,6 +246,9 @@ impl JwsAlgorithm {
             ES256K => "ES256K",
             EdDSA => "EdDSA",
             Ed25519 => "Ed25519",
+            MlDsa44 => "ML-DSA-44",
+            MlDsa65 => "ML-DSA-65",
+            MlDsa87 => "ML-DSA-87",
         }
     }
 
@@ -189,16 +265,32 @@ impl JwsAlgorithm {
             ES512 => KeyRequirement::Ec(EcCurve::P521),
             ES256K => KeyRequirement::Ec(EcCurve::Secp256k1),
             EdDSA | Ed25519 => KeyRequirement::Okp(OkpCurve::Ed25519),
+            MlDsa44 => KeyRequirement::Akp(MlDsa::MlDsa44),
+            MlDsa65 => KeyRequirement::Akp(MlDsa::MlDsa65),
+            MlDsa87 => KeyRequirement::Akp(MlDsa::MlDsa87),
         }
     }
 
-    /// The hash the algorithm uses (for EdDSA: SHA-512, internal to Ed25519).
+    /// The hash the algorithm uses (for EdDSA: SHA-512, internal to Ed25519; ML-DSA hashes
+    /// with SHAKE256 inside the scheme and is reported as SHA-512 where a size is wanted).
     pub fn hash(self) -> Sha2 {
         use JwsAlgorithm::*;
         match self {
             HS256 | RS256 | PS256 | ES256 | ES256K => Sha2::Sha256,
             HS384 | RS384 | PS384 | ES384 => Sha2::Sha384,
-            HS512 | RS512 | PS512 | ES512 | EdDSA | Ed25519 => Sha2::Sha512,
+            HS512 | RS512 | PS512 | ES512 | EdDSA | Ed25519 | MlDsa44 | MlDsa65 | MlDsa87 => {
+                Sha2::Sha512
+            }
+        }
+    }
+
+    /// The hash of a digest this algorithm can sign when the digest is computed elsewhere
+    /// ([`crate::jws::sign_digest`]): RSA and ECDSA only. HMAC, EdDSA and ML-DSA (pure mode)
+    /// sign the message itself.
+    pub fn digest_hash(self) -> Option<Sha2> {
+        match self.key_requirement() {
+            KeyRequirement::Rsa | KeyRequirement::Ec(_) => Some(self.hash()),
+            _ => None,
         }
     }
 

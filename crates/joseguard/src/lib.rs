@@ -33,12 +33,15 @@
 //!
 //! ## Features
 //! - JWK (RFC 7517, 7518 §6, 8037, 8812): `oct`, `RSA`, `EC` (P-256, P-384, P-521, secp256k1) and
-//!   `OKP` (Ed25519, X25519) keys, parsed strictly once into typed values; JWK Sets with selection
+//!   `OKP` (Ed25519, X25519) keys, and `AKP` ML-DSA keys (RFC 9964, the seed as `priv`), parsed
+//!   strictly once into typed values; keys held elsewhere (an HSM) through [`RemoteKey`]; JWK
+//!   Sets with selection
 //!   by `kid`, `alg`, `use` and `key_ops`; thumbprints (RFC 7638) and thumbprint URIs (RFC 9278);
 //!   generation; import from PEM/DER (PKCS#8, SPKI, PKCS#1, SEC1, X.509) and OpenSSH public key
 //!   lines; export to JWK and PEM.
 //! - JWS (RFC 7515, 7518 §3, 7797, 8037, 8812, 9864): HS256/384/512, RS256/384/512,
-//!   PS256/384/512, ES256/384/512, ES256K, EdDSA and Ed25519, in the compact, flattened JSON and
+//!   PS256/384/512, ES256/384/512, ES256K, EdDSA and Ed25519, and the post-quantum ML-DSA-44/65/87
+//!   (RFC 9964, FIPS 204, pure mode, empty context), in the compact, flattened JSON and
 //!   general JSON serializations, with detached and unencoded (`b64: false`) payloads.
 //! - JWE (RFC 7516, 7518 §4-5, 8037): `dir`, A128/192/256KW, A128/192/256GCMKW, ECDH-ES (with
 //!   A128/192/256KW) on P-256/384/521 and X25519, RSA-OAEP, RSA-OAEP-256/384/512, and behind
@@ -92,4 +95,4 @@ pub mod jwt;
 
 pub use error::{Error, Result};
 pub use jwa::{ContentEncryption, EcCurve, JwsAlgorithm, KeyManagementAlgorithm, OkpCurve, Sha2};
-pub use jwk::{Jwk, JwkSet, KeyOperation, KeySpec, KeyType};
+pub use jwk::{Jwk, JwkSet, KeyOperation, KeySpec, KeyType, RemoteKey};

@@ -9,12 +9,14 @@ mod ec;
 pub(crate) mod ecdh;
 mod hmac;
 pub(crate) mod kdf;
+mod mldsa;
 mod okp;
 mod roca;
 mod rsa;
 
 pub(crate) use ec::{EcPrivateKey, EcPublicKey};
 pub(crate) use hmac::HmacKey;
+pub(crate) use mldsa::{MlDsaPrivateKey, MlDsaPublicKey};
 pub(crate) use okp::{Ed25519PrivateKey, Ed25519PublicKey, X25519PrivateKey, X25519PublicKey};
 pub(crate) use rsa::{RsaComponents, RsaEncryption, RsaPrivateKey, RsaPublicKey};
 

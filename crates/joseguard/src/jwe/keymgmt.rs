@@ -342,7 +342,7 @@ fn epk_value(curve: EcdhCurve, public: &[u8]) -> Result<Value> {
             r#"{{"kty":"OKP","crv":"X25519","x":"{}"}}"#,
             b64::encode(public)
         ))?,
-        _ => Jwk::from_ec_point(
+        _ => Jwk::from_sec1_point(
             match curve {
                 EcdhCurve::P256 => EcCurve::P256,
                 EcdhCurve::P384 => EcCurve::P384,

@@ -12,16 +12,42 @@ use zeroize::Zeroizing;
 use super::{Jwk, Material};
 use crate::b64;
 use crate::crypto::{
-    EcPrivateKey, EcPublicKey, Ed25519PrivateKey, Ed25519PublicKey, RsaComponents, RsaPrivateKey,
-    RsaPublicKey, X25519PrivateKey, X25519PublicKey,
+    EcPrivateKey, EcPublicKey, Ed25519PrivateKey, Ed25519PublicKey, MlDsaPrivateKey,
+    MlDsaPublicKey, RsaComponents, RsaPrivateKey, RsaPublicKey, X25519PrivateKey, X25519PublicKey,
 };
 use crate::error::{Error, Result};
-use crate::jwa::{EcCurve, Sha2};
+use crate::jwa::{EcCurve, MlDsa, Sha2};
 
 const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
 const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const X25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.110");
+/// id-ml-dsa-44, -65, -87 (NIST CSOR; RFC 9881).
+const ML_DSA: [(MlDsa, ObjectIdentifier); 3] = [
+    (
+        MlDsa::MlDsa44,
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.17"),
+    ),
+    (
+        MlDsa::MlDsa65,
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.18"),
+    ),
+    (
+        MlDsa::MlDsa87,
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.19"),
+    ),
+];
+
+fn ml_dsa_of(oid: ObjectIdentifier) -> Option<MlDsa> {
+    ML_DSA.iter().find(|(_, o)| *o == oid).map(|(m, _)| *m)
+}
+
+fn ml_dsa_oid(set: MlDsa) -> ObjectIdentifier {
+    ML_DSA
+        .iter()
+        .find(|(m, _)| *m == set)
+        .map_or(ML_DSA[0].1, |(_, o)| *o)
+}
 const CURVES: [(EcCurve, ObjectIdentifier); 4] = [
     (
         EcCurve::P256,
@@ -140,6 +166,8 @@ impl Jwk {
                 (ED25519, None, k.x().to_vec())
             } else if let Some(k) = self.x25519_public() {
                 (X25519, None, k.x().to_vec())
+            } else if let Some(k) = self.ml_dsa_public() {
+                (ml_dsa_oid(k.set()), None, k.encoded().to_vec())
             } else {
                 return Err(Error::KeyMismatch(
                     "an oct key has no public key encoding".into(),
@@ -179,6 +207,8 @@ impl Jwk {
                 inner = octet_string(k.d())?;
                 (X25519, None)
             }
+            // The backend's own encoding (the seed form of draft-ietf-lamps-dilithium-certificates).
+            Material::MlDsaPrivate(k) => return k.pkcs8_der(),
             Material::Oct(_) => {
                 return Err(Error::KeyMismatch(
                     "an oct key has no PKCS#8 encoding".into(),
@@ -311,7 +341,10 @@ pub(super) fn from_spki(der: &[u8]) -> Result<Jwk> {
         }
         ED25519 => Material::Ed25519Public(Ed25519PublicKey::new(key)?),
         X25519 => Material::X25519Public(X25519PublicKey::new(key)?),
-        oid => return Err(Error::Encoding(format!("unsupported key algorithm {oid}"))),
+        oid => match ml_dsa_of(oid) {
+            Some(set) => Material::MlDsaPublic(MlDsaPublicKey::new(set, key)?),
+            None => return Err(Error::Encoding(format!("unsupported key algorithm {oid}"))),
+        },
     };
     Ok(Jwk::from_material(material))
 }
@@ -375,7 +408,10 @@ fn from_pkcs8(der: &[u8]) -> Result<Jwk> {
                 Material::X25519Private(X25519PrivateKey::from_scalar_only(seed.as_bytes())?)
             }
         }
-        oid => return Err(Error::Encoding(format!("unsupported key algorithm {oid}"))),
+        oid => match ml_dsa_of(oid) {
+            Some(set) => Material::MlDsaPrivate(MlDsaPrivateKey::from_pkcs8(set, der)?),
+            None => return Err(Error::Encoding(format!("unsupported key algorithm {oid}"))),
+        },
     };
     Ok(Jwk::from_material(material))
 }

@@ -5,13 +5,14 @@ use std::str::FromStr;
 
 use super::{Jwk, Material};
 use crate::crypto::{
-    self, EcPrivateKey, Ed25519PrivateKey, HmacKey, RsaPrivateKey, X25519PrivateKey,
+    self, EcPrivateKey, Ed25519PrivateKey, HmacKey, MlDsaPrivateKey, RsaPrivateKey,
+    X25519PrivateKey,
 };
 use crate::error::{Error, Result};
-use crate::jwa::{EcCurve, OkpCurve};
+use crate::jwa::{EcCurve, JwsAlgorithm, KeyRequirement, MlDsa, OkpCurve};
 
-/// What key to generate. Parses from `oct:BITS`, `RSA:BITS`, `EC:P-256|P-384|P-521|secp256k1` and
-/// `OKP:Ed25519|X25519`.
+/// What key to generate. Parses from `oct:BITS`, `RSA:BITS`, `EC:P-256|P-384|P-521|secp256k1`,
+/// `OKP:Ed25519|X25519` and `AKP:ML-DSA-44|ML-DSA-65|ML-DSA-87`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeySpec {
@@ -23,6 +24,22 @@ pub enum KeySpec {
     Ec(EcCurve),
     /// An OKP key.
     Okp(OkpCurve),
+    /// An `AKP` key: ML-DSA of this parameter set, from a fresh 32-byte seed.
+    Akp(MlDsa),
+}
+
+impl KeySpec {
+    /// The key `alg` signs with, at its usual size: an HMAC key as long as the hash, RSA 2048,
+    /// the algorithm's curve or ML-DSA parameter set.
+    pub fn for_jws(alg: JwsAlgorithm) -> KeySpec {
+        match alg.key_requirement() {
+            KeyRequirement::Oct { min_len } => KeySpec::Oct(min_len * 8),
+            KeyRequirement::Rsa => KeySpec::Rsa(2048),
+            KeyRequirement::Ec(c) => KeySpec::Ec(c),
+            KeyRequirement::Okp(c) => KeySpec::Okp(c),
+            KeyRequirement::Akp(m) => KeySpec::Akp(m),
+        }
+    }
 }
 
 impl FromStr for KeySpec {
@@ -30,9 +47,13 @@ impl FromStr for KeySpec {
     fn from_str(s: &str) -> Result<Self> {
         let bad = || {
             Error::Config(format!(
-                "key spec {s:?}: expected oct:BITS, RSA:BITS, EC:CURVE or OKP:CURVE"
+                "key spec {s:?}: expected oct:BITS, RSA:BITS, EC:CURVE, OKP:CURVE or AKP:ML-DSA-65"
             ))
         };
+        // An ML-DSA parameter set names its key alone (worker `generate = "ML-DSA-65"`).
+        if let Ok(set) = s.parse::<MlDsa>() {
+            return Ok(KeySpec::Akp(set));
+        }
         let (kty, arg) = s.split_once(':').ok_or_else(bad)?;
         let bits = || arg.parse::<usize>().map_err(|_| bad());
         match kty {
@@ -40,6 +61,7 @@ impl FromStr for KeySpec {
             "RSA" => Ok(KeySpec::Rsa(bits()?)),
             "EC" => EcCurve::from_name(arg).map(KeySpec::Ec).ok_or_else(bad),
             "OKP" => OkpCurve::from_name(arg).map(KeySpec::Okp).ok_or_else(bad),
+            "AKP" => arg.parse().map(KeySpec::Akp).map_err(|_| bad()),
             _ => Err(bad()),
         }
     }
@@ -52,6 +74,7 @@ impl fmt::Display for KeySpec {
             KeySpec::Rsa(b) => write!(f, "RSA:{b}"),
             KeySpec::Ec(c) => write!(f, "EC:{}", c.name()),
             KeySpec::Okp(c) => write!(f, "OKP:{}", c.name()),
+            KeySpec::Akp(m) => write!(f, "AKP:{}", m.name()),
         }
     }
 }
@@ -79,6 +102,7 @@ impl Jwk {
             KeySpec::Okp(OkpCurve::X25519) => {
                 Material::X25519Private(X25519PrivateKey::generate()?)
             }
+            KeySpec::Akp(set) => Material::MlDsaPrivate(MlDsaPrivateKey::generate(set)?),
         };
         Ok(Jwk::from_material(material))
     }

@@ -17,13 +17,14 @@ pub use set::JwkSet;
 
 use serde_json::{Map, Value};
 use std::fmt;
+use std::sync::Arc;
 
 use crate::crypto::{
-    EcPrivateKey, EcPublicKey, Ed25519PrivateKey, Ed25519PublicKey, HmacKey, RsaPrivateKey,
-    RsaPublicKey, X25519PrivateKey, X25519PublicKey,
+    EcPrivateKey, EcPublicKey, Ed25519PrivateKey, Ed25519PublicKey, HmacKey, MlDsaPrivateKey,
+    MlDsaPublicKey, RsaPrivateKey, RsaPublicKey, X25519PrivateKey, X25519PublicKey,
 };
 use crate::error::{Error, Result};
-use crate::jwa::{EcCurve, JwsAlgorithm, KeyRequirement, OkpCurve};
+use crate::jwa::{EcCurve, JwsAlgorithm, KeyRequirement, MlDsa, OkpCurve};
 
 /// The `kty` of a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,6 +38,8 @@ pub enum KeyType {
     Ec,
     /// Octet key pair (`OKP`, RFC 8037).
     Okp,
+    /// Algorithm key pair (`AKP`, RFC 9964): ML-DSA.
+    Akp,
 }
 
 impl KeyType {
@@ -47,6 +50,7 @@ impl KeyType {
             KeyType::Rsa => "RSA",
             KeyType::Ec => "EC",
             KeyType::Okp => "OKP",
+            KeyType::Akp => "AKP",
         }
     }
 }
@@ -98,6 +102,9 @@ impl KeyOperation {
 }
 
 /// The typed key material of a JWK.
+// Always held behind one `Arc` in a `Jwk`: boxing the large RSA variant would add a second
+// allocation and pointer chase for nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Material {
     Oct(HmacKey),
     RsaPublic(RsaPublicKey),
@@ -108,6 +115,25 @@ pub(crate) enum Material {
     Ed25519Private(Ed25519PrivateKey),
     X25519Public(X25519PublicKey),
     X25519Private(X25519PrivateKey),
+    MlDsaPublic(MlDsaPublicKey),
+    MlDsaPrivate(MlDsaPrivateKey),
+    /// A private key held elsewhere (an HSM): its public key describes it, it signs.
+    Remote(Arc<dyn RemoteKey>),
+}
+
+/// A private key whose signatures are made outside this process: an HSM through PKCS#11, a
+/// cloud KMS. [`Jwk::from_remote`] makes it a [`Jwk`] that signs like any other (its public key
+/// decides which algorithms fit, its `kid` goes into headers), while the private part never
+/// enters this process. Implementations may block (the caller runs them where blocking is
+/// fine).
+pub trait RemoteKey: Send + Sync {
+    /// The public key: a public JWK of the same key (type, curve, size, `kid`).
+    fn public_key(&self) -> &Jwk;
+    /// A signature over the JWS signing input under `alg`, which joseguard has checked fits the
+    /// public key; in the encoding JWS uses (ECDSA: fixed-size R‖S).
+    fn sign(&self, alg: JwsAlgorithm, input: &[u8]) -> Result<Vec<u8>>;
+    /// A signature over a digest of `alg`'s hash computed elsewhere (RSA and ECDSA).
+    fn sign_digest(&self, alg: JwsAlgorithm, digest: &[u8]) -> Result<Vec<u8>>;
 }
 
 impl Material {
@@ -127,7 +153,7 @@ impl Material {
 /// material. Cloning shares the parsed key material (and whatever the backend built from it).
 #[derive(Clone)]
 pub struct Jwk {
-    pub(crate) material: std::sync::Arc<Material>,
+    pub(crate) material: Arc<Material>,
     pub(crate) kid: Option<String>,
     pub(crate) alg: Option<String>,
     pub(crate) key_use: Option<String>,
@@ -153,6 +179,38 @@ impl Jwk {
     pub fn from_json(json: impl AsRef<[u8]>) -> Result<Jwk> {
         let map = crate::json::parse_object(json.as_ref(), "JWK")?;
         parse::from_map(map)
+    }
+
+    /// A key whose private part is held elsewhere ([`RemoteKey`]); its `kid`, `alg`, `use` and
+    /// `key_ops` are those of the remote's public key.
+    pub fn from_remote(remote: Arc<dyn RemoteKey>) -> Result<Jwk> {
+        let public = remote.public_key();
+        if public.is_private() || public.key_type() == KeyType::Oct {
+            return Err(Error::Config(
+                "a remote key's public_key must be a public asymmetric JWK".into(),
+            ));
+        }
+        Ok(Jwk {
+            kid: public.kid.clone(),
+            alg: public.alg.clone(),
+            key_use: public.key_use.clone(),
+            key_ops: public.key_ops.clone(),
+            other: public.other.clone(),
+            material: Arc::new(Material::Remote(remote)),
+        })
+    }
+
+    /// True for a key made with [`Jwk::from_remote`].
+    pub fn is_remote(&self) -> bool {
+        matches!(*self.material, Material::Remote(_))
+    }
+
+    /// The material that describes the key: a remote key's public key, else this key's own.
+    pub(crate) fn described(&self) -> &Material {
+        match &*self.material {
+            Material::Remote(r) => &r.public_key().material,
+            own => own,
+        }
     }
 
     /// A secret (`oct`) key from its bytes: for HMAC (HS256 wants at least 32), AES key wrap,
@@ -206,10 +264,11 @@ impl Jwk {
 
     /// The key type.
     pub fn key_type(&self) -> KeyType {
-        match &*self.material {
+        match self.described() {
             Material::Oct(_) => KeyType::Oct,
             Material::RsaPublic(_) | Material::RsaPrivate(_) => KeyType::Rsa,
             Material::EcPublic(_) | Material::EcPrivate(_) => KeyType::Ec,
+            Material::MlDsaPublic(_) | Material::MlDsaPrivate(_) => KeyType::Akp,
             _ => KeyType::Okp,
         }
     }
@@ -228,7 +287,7 @@ impl Jwk {
 
     /// The curve of an OKP key.
     pub fn okp_curve(&self) -> Option<OkpCurve> {
-        match &*self.material {
+        match self.described() {
             Material::Ed25519Public(_) | Material::Ed25519Private(_) => Some(OkpCurve::Ed25519),
             Material::X25519Public(_) | Material::X25519Private(_) => Some(OkpCurve::X25519),
             _ => None,
@@ -243,6 +302,7 @@ impl Jwk {
                 | Material::EcPublic(_)
                 | Material::Ed25519Public(_)
                 | Material::X25519Public(_)
+                | Material::MlDsaPublic(_)
         )
     }
 
@@ -305,7 +365,7 @@ impl Jwk {
 
     /// The `oct` key length in bytes.
     pub fn oct_len(&self) -> Option<usize> {
-        match &*self.material {
+        match self.described() {
             Material::Oct(k) => Some(k.bytes().len()),
             _ => None,
         }
@@ -345,7 +405,7 @@ impl Jwk {
     /// `alg`/`use`/`key_ops` allow `op`. A symmetric key never fits an asymmetric algorithm and
     /// the other way round (CVE-2016-10555).
     pub fn check_jws(&self, alg: JwsAlgorithm, op: KeyOperation) -> Result<()> {
-        let fits = match (alg.key_requirement(), &*self.material) {
+        let fits = match (alg.key_requirement(), self.described()) {
             (KeyRequirement::Oct { min_len }, Material::Oct(k)) => {
                 if k.bytes().len() < min_len {
                     return Err(Error::KeyMismatch(format!(
@@ -358,6 +418,7 @@ impl Jwk {
             (KeyRequirement::Rsa, Material::RsaPublic(_) | Material::RsaPrivate(_)) => true,
             (KeyRequirement::Ec(c), _) => self.ec_curve() == Some(c),
             (KeyRequirement::Okp(c), _) => self.okp_curve() == Some(c),
+            (KeyRequirement::Akp(set), _) => self.ml_dsa() == Some(set),
             _ => false,
         };
         if !fits {
@@ -423,7 +484,7 @@ impl Jwk {
     }
 
     pub(crate) fn rsa_public(&self) -> Option<&RsaPublicKey> {
-        match &*self.material {
+        match self.described() {
             Material::RsaPublic(k) => Some(k),
             Material::RsaPrivate(k) => Some(k.public()),
             _ => None,
@@ -431,7 +492,7 @@ impl Jwk {
     }
 
     pub(crate) fn ec_public(&self) -> Option<&EcPublicKey> {
-        match &*self.material {
+        match self.described() {
             Material::EcPublic(k) => Some(k),
             Material::EcPrivate(k) => Some(k.public()),
             _ => None,
@@ -439,23 +500,37 @@ impl Jwk {
     }
 
     pub(crate) fn ed25519_public(&self) -> Option<&Ed25519PublicKey> {
-        match &*self.material {
+        match self.described() {
             Material::Ed25519Public(k) => Some(k),
             Material::Ed25519Private(k) => Some(k.public()),
             _ => None,
         }
     }
 
+    /// The ML-DSA parameter set of an `AKP` key.
+    pub fn ml_dsa(&self) -> Option<MlDsa> {
+        self.ml_dsa_public().map(MlDsaPublicKey::set)
+    }
+
+    pub(crate) fn ml_dsa_public(&self) -> Option<&MlDsaPublicKey> {
+        match self.described() {
+            Material::MlDsaPublic(k) => Some(k),
+            Material::MlDsaPrivate(k) => Some(k.public()),
+            _ => None,
+        }
+    }
+
     pub(crate) fn x25519_public(&self) -> Option<&X25519PublicKey> {
-        match &*self.material {
+        match self.described() {
             Material::X25519Public(k) => Some(k),
             Material::X25519Private(k) => Some(k.public()),
             _ => None,
         }
     }
 
-    /// A public EC key from a SEC1 point (validated to be on the curve).
-    pub(crate) fn from_ec_point(curve: EcCurve, point: &[u8]) -> Result<Jwk> {
+    /// A public EC key from a SEC1 point, uncompressed or compressed (validated to be on the
+    /// curve).
+    pub fn from_sec1_point(curve: EcCurve, point: &[u8]) -> Result<Jwk> {
         Ok(Jwk::from_material(Material::EcPublic(
             EcPublicKey::from_sec1(curve, point)?,
         )))
@@ -463,7 +538,7 @@ impl Jwk {
 
     pub(crate) fn from_material(material: Material) -> Jwk {
         Jwk {
-            material: std::sync::Arc::new(material),
+            material: Arc::new(material),
             kid: None,
             alg: None,
             key_use: None,

@@ -6,11 +6,11 @@ use zeroize::Zeroizing;
 use super::{Jwk, Material};
 use crate::b64;
 use crate::crypto::{
-    EcPrivateKey, EcPublicKey, Ed25519PrivateKey, Ed25519PublicKey, RsaComponents, RsaPrivateKey,
-    RsaPublicKey, X25519PrivateKey, X25519PublicKey,
+    EcPrivateKey, EcPublicKey, Ed25519PrivateKey, Ed25519PublicKey, MlDsaPrivateKey,
+    MlDsaPublicKey, RsaComponents, RsaPrivateKey, RsaPublicKey, X25519PrivateKey, X25519PublicKey,
 };
 use crate::error::{Error, Result};
-use crate::jwa::{EcCurve, OkpCurve};
+use crate::jwa::{EcCurve, MlDsa, OkpCurve};
 
 /// Key-material member names of each `kty`; everything else is metadata.
 const RSA_PRIVATE: [&str; 6] = ["d", "p", "q", "dp", "dq", "qi"];
@@ -67,6 +67,7 @@ pub(super) fn from_map(map: Map<String, Value>) -> Result<Jwk> {
         "RSA" => rsa(&mut m)?,
         "EC" => ec(&mut m)?,
         "OKP" => okp(&mut m)?,
+        "AKP" => akp(&mut m)?,
         other => return Err(Error::key("kty", format!("unsupported key type {other:?}"))),
     };
     let kid = m.string("kid")?;
@@ -153,6 +154,34 @@ fn oct(m: &mut Members) -> Result<Material> {
     Material::oct(m.required_bytes("k")?.to_vec())
 }
 
+/// `AKP` (RFC 9964 §4): `alg` names the parameter set and stays in the key (it is required, and
+/// binds the key to that one algorithm); `pub` the encoded public key; `priv` the 32-byte seed,
+/// which must expand to `pub`.
+fn akp(m: &mut Members) -> Result<Material> {
+    let alg = match m.0.get("alg") {
+        Some(Value::String(a)) => a.clone(),
+        Some(_) => return Err(Error::key("alg", "must be a string")),
+        None => return Err(Error::key("alg", "an AKP key must name its algorithm")),
+    };
+    let set: MlDsa = alg.parse().map_err(|_| {
+        Error::key(
+            "alg",
+            format!("{alg:?} is not an AKP algorithm (ML-DSA-44, ML-DSA-65, ML-DSA-87)"),
+        )
+    })?;
+    let public = MlDsaPublicKey::new(set, &m.required_bytes("pub")?)?;
+    Ok(match m.bytes("priv")? {
+        None => Material::MlDsaPublic(public),
+        Some(seed) => {
+            let private = MlDsaPrivateKey::from_seed(set, &seed)?;
+            if private.public().encoded() != public.encoded() {
+                return Err(Error::key("priv", "does not expand to the public key pub"));
+            }
+            Material::MlDsaPrivate(private)
+        }
+    })
+}
+
 fn rsa(m: &mut Members) -> Result<Material> {
     let n = m.required_bytes("n")?;
     let e = m.required_bytes("e")?;
@@ -230,7 +259,7 @@ pub(super) fn to_map(jwk: &Jwk, include_private: bool) -> Map<String, Value> {
     let mut put = |name: &str, bytes: &[u8]| {
         map.insert(name.to_owned(), Value::String(b64::encode(bytes)));
     };
-    match &*jwk.material {
+    match jwk.described() {
         Material::Oct(k) => {
             if include_private {
                 put("k", k.bytes());
@@ -282,6 +311,15 @@ pub(super) fn to_map(jwk: &Jwk, include_private: bool) -> Map<String, Value> {
                 put("d", k.d());
             }
         }
+        // `described()` is a remote key's public key: never `Remote` itself.
+        Material::Remote(_) => {}
+        Material::MlDsaPublic(k) => put("pub", k.encoded()),
+        Material::MlDsaPrivate(k) => {
+            put("pub", k.public().encoded());
+            if include_private {
+                put("priv", k.seed());
+            }
+        }
     }
     if let Some(kid) = &jwk.kid {
         map.insert("kid".into(), Value::String(kid.clone()));
@@ -292,8 +330,14 @@ pub(super) fn to_map(jwk: &Jwk, include_private: bool) -> Map<String, Value> {
     if let Some(ops) = &jwk.key_ops {
         map.insert("key_ops".into(), ops.clone().into());
     }
-    if let Some(alg) = &jwk.alg {
-        map.insert("alg".into(), Value::String(alg.clone()));
+    // An AKP key's alg names its parameter set and is required (RFC 9964 §4), whether or not
+    // the key came from a JWK.
+    let alg = jwk
+        .ml_dsa()
+        .map(|m| m.name().to_owned())
+        .or_else(|| jwk.alg.clone());
+    if let Some(alg) = alg {
+        map.insert("alg".into(), Value::String(alg));
     }
     for (k, v) in &jwk.other {
         map.insert(k.clone(), v.clone());

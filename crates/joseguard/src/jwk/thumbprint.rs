@@ -35,7 +35,7 @@ impl Jwk {
     /// escaping can arise.
     fn thumbprint_input(&self) -> String {
         let crv = self.curve_name().unwrap_or_default();
-        match &*self.material {
+        match self.described() {
             Material::Oct(k) => format!(r#"{{"k":"{}","kty":"oct"}}"#, b64::encode(k.bytes())),
             Material::RsaPublic(_) | Material::RsaPrivate(_) => {
                 let k = self.rsa_public().expect("RSA material");
@@ -60,6 +60,17 @@ impl Jwk {
             Material::X25519Public(_) | Material::X25519Private(_) => {
                 let x = self.x25519_public().expect("X25519 material").x();
                 format!(r#"{{"crv":"{crv}","kty":"OKP","x":"{}"}}"#, b64::encode(x))
+            }
+            // `described()` is a remote key's public key: never `Remote` itself.
+            Material::Remote(_) => String::new(),
+            // RFC 9964 §4: alg, kty and pub.
+            Material::MlDsaPublic(_) | Material::MlDsaPrivate(_) => {
+                let k = self.ml_dsa_public().expect("ML-DSA material");
+                format!(
+                    r#"{{"alg":"{}","kty":"AKP","pub":"{}"}}"#,
+                    k.set().name(),
+                    b64::encode(k.encoded())
+                )
             }
         }
     }

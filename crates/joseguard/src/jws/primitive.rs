@@ -11,6 +11,8 @@ pub(crate) fn sign(key: &Jwk, alg: JwsAlgorithm, input: &[u8]) -> Result<Vec<u8>
         (Material::RsaPrivate(k), Some(padding)) => k.sign(padding, alg.hash(), input),
         (Material::EcPrivate(k), None) => k.sign(input),
         (Material::Ed25519Private(k), None) => Ok(k.sign(input)),
+        (Material::MlDsaPrivate(k), None) => k.sign(input),
+        (Material::Remote(r), _) => r.sign(alg, input),
         _ => Err(Error::KeyMismatch(format!(
             "{alg} cannot sign with this key"
         ))),
@@ -19,8 +21,14 @@ pub(crate) fn sign(key: &Jwk, alg: JwsAlgorithm, input: &[u8]) -> Result<Vec<u8>
 
 /// Signs a precomputed digest of `alg`'s hash.
 pub(crate) fn sign_digest(key: &Jwk, alg: JwsAlgorithm, digest: &[u8]) -> Result<Vec<u8>> {
+    if alg.digest_hash().is_none() {
+        return Err(Error::KeyMismatch(format!(
+            "{alg} cannot sign a digest (only ECDSA and RSA can)"
+        )));
+    }
     let d = crate::crypto::import_digest(alg.hash(), digest)?;
     match (&*key.material, alg.rsa_padding()) {
+        (Material::Remote(r), _) => r.sign_digest(alg, digest),
         (Material::RsaPrivate(k), Some(padding)) => k.sign_digest(padding, alg.hash(), &d),
         (Material::EcPrivate(k), None) => k.sign_digest(&d),
         _ => Err(Error::KeyMismatch(format!(
@@ -48,6 +56,9 @@ pub(crate) fn verify(key: &Jwk, alg: JwsAlgorithm, input: &[u8], sig: &[u8]) -> 
     }
     if let Some(k) = key.ed25519_public() {
         return k.verify(input, sig);
+    }
+    if let Some(k) = key.ml_dsa_public() {
+        return k.set().jws_algorithm() == alg && k.verify(input, sig);
     }
     false
 }

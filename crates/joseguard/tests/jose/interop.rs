@@ -1,7 +1,8 @@
-//! Interoperability with an independent JOSE implementation: Authlib's joserfc (Python, on
-//! pyca/cryptography), installed from PyPI into a virtual environment under `target/` the first
-//! time. Keys travel as JWKs, tokens both ways. Skipped, with a message, only where Python or
-//! the package registry cannot be had.
+//! Interoperability with independent implementations: Authlib's joserfc (Python, on
+//! pyca/cryptography) for JOSE, and dilithium-py (a pure-Python FIPS 204 implementation) for
+//! ML-DSA, installed from PyPI into a virtual environment under `target/` the first time. Keys
+//! travel as JWKs, tokens both ways. Skipped, with a message, only where Python or the package
+//! registry cannot be had.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,7 +14,7 @@ use joseguard::jwe::{self, DecryptPolicy, Decrypter};
 use joseguard::{b64, EcCurve, Jwk, KeySpec, OkpCurve};
 use serde_json::{json, Value};
 
-/// The venv's python with joserfc, or why there is none.
+/// The venv's python with joserfc and dilithium-py, or why there is none.
 fn python() -> Result<PathBuf, String> {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     PYTHON
@@ -22,7 +23,7 @@ fn python() -> Result<PathBuf, String> {
             let py = venv.join("bin/python");
             let ready = |py: &PathBuf| {
                 Command::new(py)
-                    .args(["-c", "import joserfc"])
+                    .args(["-c", "import joserfc, dilithium_py"])
                     .status()
                     .is_ok_and(|s| s.success())
             };
@@ -40,10 +41,17 @@ fn python() -> Result<PathBuf, String> {
                     })
             };
             run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
-            run(Command::new(&py).args(["-m", "pip", "install", "-q", "joserfc==1.*"]))?;
+            run(Command::new(&py).args([
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "joserfc==1.*",
+                "dilithium-py==1.*",
+            ]))?;
             ready(&py)
                 .then_some(py)
-                .ok_or_else(|| "joserfc did not install".into())
+                .ok_or_else(|| "joserfc or dilithium-py did not install".into())
         })
         .clone()
 }
@@ -174,4 +182,75 @@ fn aes192_key_wrap_with_joserfc() {
         );
     }
     assert_eq!(from_them.len(), 6 * 6);
+}
+
+const DILITHIUM_PY: &str = r#"
+import base64, json, sys
+from dilithium_py.ml_dsa import ML_DSA_44, ML_DSA_65, ML_DSA_87
+SETS = {"ML-DSA-44": ML_DSA_44, "ML-DSA-65": ML_DSA_65, "ML-DSA-87": ML_DSA_87}
+def d(s): return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+def e(b): return base64.urlsafe_b64encode(b).decode().rstrip("=")
+out = []
+for c in json.load(sys.stdin):
+    ml = SETS[c["jwk"]["alg"]]
+    pk, sk = ml.key_derive(d(c["jwk"]["priv"]))
+    head, payload, sig = c["token"].split(".")
+    signing_input = (head + "." + payload).encode()
+    mine_head = e(json.dumps({"alg": c["jwk"]["alg"]}).encode())
+    mine_input = (mine_head + "." + payload).encode()
+    out.append({
+        "pub_matches": e(pk) == c["jwk"]["pub"],
+        "verified": ml.verify(pk, signing_input, d(sig)),
+        "token": mine_head + "." + payload + "." + e(ml.sign(sk, mine_input)),
+    })
+print(json.dumps(out))
+"#;
+
+/// ML-DSA-44/65/87 both ways with dilithium-py: the AKP seed expands to the same public key, a
+/// joseguard JWS verifies there, and theirs verifies here.
+#[test]
+fn ml_dsa_with_dilithium_py() {
+    use joseguard::jwa::MlDsa;
+    use joseguard::jws::{self, Header, Verifier, VerifyPolicy};
+    if let Err(why) = python() {
+        eprintln!("SKIPPED: dilithium-py cannot be installed here: {why}");
+        return;
+    }
+    let payload = b"long-term signature over a document";
+    let cases: Vec<(Jwk, String)> = MlDsa::ALL
+        .iter()
+        .map(|set| {
+            let key = Jwk::generate(KeySpec::Akp(*set)).unwrap();
+            let token = jws::Builder::new(payload)
+                .signer(&key, set.jws_algorithm(), Header::new())
+                .unwrap()
+                .compact()
+                .unwrap();
+            (key, token)
+        })
+        .collect();
+    let input = cases
+        .iter()
+        .map(|(k, t)| json!({"jwk": k.to_value(), "token": t}))
+        .collect();
+    let answers = py(DILITHIUM_PY, Value::Array(input));
+    for ((key, _), answer) in cases.iter().zip(answers.as_array().unwrap()) {
+        let set = key.ml_dsa().unwrap();
+        assert_eq!(
+            answer["pub_matches"],
+            true,
+            "{}: seed expansion",
+            set.name()
+        );
+        assert_eq!(answer["verified"], true, "{}: ours there", set.name());
+        let public = Jwk::from_value(&key.to_public_value()).unwrap();
+        let verifier = Verifier::new(VerifyPolicy::new([set.jws_algorithm()]).unwrap(), public);
+        let theirs = answer["token"].as_str().unwrap();
+        assert_eq!(
+            verifier.verify(theirs.as_bytes()).unwrap().payload,
+            payload,
+            "{}: theirs here",
+            set.name()
+        );
+    }
 }

@@ -10,6 +10,7 @@ mod jwe_rejections;
 mod jwe_roundtrip;
 mod jwt;
 mod key_hygiene;
+mod mldsa;
 mod properties;
 mod rejections;
 mod roundtrip;

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use joseguard::jwa::{ALL_CONTENT_ENCRYPTIONS, ALL_JWS_ALGORITHMS, ALL_KEY_MANAGEMENT_ALGORITHMS};
 use joseguard::jwe::{self, Decrypter};
 use joseguard::jws::{self, Header, Verifier, VerifyPolicy};
-use joseguard::{EcCurve, Jwk, JwsAlgorithm, KeySpec, KeyType, OkpCurve};
+use joseguard::{Jwk, JwsAlgorithm, KeySpec, KeyType};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::Value;
@@ -23,11 +23,7 @@ static SIGNERS: LazyLock<Vec<(JwsAlgorithm, Jwk)>> = LazyLock::new(|| {
             let key = match alg.name() {
                 n if n.starts_with("HS") => Jwk::generate(KeySpec::Oct(alg.hash().len() * 8)),
                 n if n.starts_with("RS") || n.starts_with("PS") => Jwk::from_json(&rsa),
-                "ES256" => Jwk::generate(KeySpec::Ec(EcCurve::P256)),
-                "ES384" => Jwk::generate(KeySpec::Ec(EcCurve::P384)),
-                "ES512" => Jwk::generate(KeySpec::Ec(EcCurve::P521)),
-                "ES256K" => Jwk::generate(KeySpec::Ec(EcCurve::Secp256k1)),
-                _ => Jwk::generate(KeySpec::Okp(OkpCurve::Ed25519)),
+                _ => Jwk::generate(KeySpec::for_jws(alg)),
             };
             (alg, key.unwrap())
         })

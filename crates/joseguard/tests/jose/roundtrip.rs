@@ -7,23 +7,7 @@ use joseguard::jws::{self, Header, Serialization, SignatureRequirement, Verifier
 use joseguard::{EcCurve, Jwk, JwkSet, JwsAlgorithm, KeySpec, OkpCurve, Sha2};
 
 fn key_for(alg: JwsAlgorithm) -> Jwk {
-    let spec = match alg {
-        JwsAlgorithm::HS256 => KeySpec::Oct(256),
-        JwsAlgorithm::HS384 => KeySpec::Oct(384),
-        JwsAlgorithm::HS512 => KeySpec::Oct(512),
-        JwsAlgorithm::RS256
-        | JwsAlgorithm::RS384
-        | JwsAlgorithm::RS512
-        | JwsAlgorithm::PS256
-        | JwsAlgorithm::PS384
-        | JwsAlgorithm::PS512 => KeySpec::Rsa(2048),
-        JwsAlgorithm::ES256 => KeySpec::Ec(EcCurve::P256),
-        JwsAlgorithm::ES384 => KeySpec::Ec(EcCurve::P384),
-        JwsAlgorithm::ES512 => KeySpec::Ec(EcCurve::P521),
-        JwsAlgorithm::ES256K => KeySpec::Ec(EcCurve::Secp256k1),
-        JwsAlgorithm::EdDSA | JwsAlgorithm::Ed25519 => KeySpec::Okp(OkpCurve::Ed25519),
-        other => panic!("no key for {other}"),
-    };
+    let spec = KeySpec::for_jws(alg);
     let mut key = Jwk::generate(spec).unwrap();
     key.set_kid(Some(format!("{alg}-key")));
     key
