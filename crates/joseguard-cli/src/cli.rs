@@ -110,7 +110,8 @@ pub enum JwsCommand {
 
 #[derive(Debug, Args)]
 pub struct JwsSign {
-    /// Signing key file; repeat with --alg for several signatures (--format general).
+    /// Signing key file, or a key in an HSM by PKCS#11 URI (`pkcs11:token=...;object=...`);
+    /// repeat with --alg for several signatures (--format general).
     #[arg(long, required = true)]
     pub key: Vec<PathBuf>,
     /// Algorithm for each --key, in order.
@@ -134,8 +135,24 @@ pub struct JwsSign {
     /// `--b64 false` signs the payload unencoded (RFC 7797).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub b64: bool,
+    #[command(flatten)]
+    pub hsm: Hsm,
     /// The payload (file), or standard input.
     pub payload: Option<String>,
+}
+
+/// How to reach a `--key pkcs11:...` key.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Hsm {
+    /// The PKCS#11 module (`.so`) of a `pkcs11:` key (or `module-path` in the URI).
+    #[arg(long)]
+    pub pkcs11_module: Option<PathBuf>,
+    /// File holding the token's user PIN (or `pin-source` in the URI).
+    #[arg(long)]
+    pub pin_file: Option<PathBuf>,
+    /// Environment variable holding the token's user PIN.
+    #[arg(long, conflicts_with = "pin_file")]
+    pub pin_env: Option<String>,
 }
 
 /// The keys and algorithms a verifier accepts.
@@ -238,9 +255,11 @@ pub enum JwtCommand {
 
 #[derive(Debug, Args)]
 pub struct JwtSign {
-    /// Signing key file.
+    /// Signing key file, or a key in an HSM by PKCS#11 URI.
     #[arg(long)]
     pub key: PathBuf,
+    #[command(flatten)]
+    pub hsm: Hsm,
     /// Signature algorithm.
     #[arg(long)]
     pub alg: String,

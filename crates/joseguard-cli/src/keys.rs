@@ -7,8 +7,35 @@ use std::sync::Arc;
 use joseguard::{Jwk, JwkSet};
 use zeroize::Zeroizing;
 
+use crate::cli::Hsm;
 use crate::input;
 use crate::Failure;
+
+/// A signing key: a `pkcs11:` URI opens the key in its HSM (the private key stays there),
+/// anything else is a key file (a JWK Set picks by `kid`).
+pub fn signing_key(key: &Path, kid: Option<&str>, hsm: &Hsm) -> Result<Arc<Jwk>, Failure> {
+    let Some(uri) = key.to_str().filter(|k| k.starts_with("pkcs11:")) else {
+        return KeyFile::load(key)?.single(kid);
+    };
+    let uri: joseguard_pkcs11::Pkcs11Uri = uri
+        .parse()
+        .map_err(|e| Failure::Usage(format!("--key: {e}")))?;
+    let mut config = joseguard_pkcs11::Pkcs11Config::new(uri);
+    config.module = hsm.pkcs11_module.clone();
+    config.pin = match (&hsm.pin_file, &hsm.pin_env) {
+        (Some(f), _) => Some(joseguard_pkcs11::Pin::File(f.clone())),
+        (None, Some(v)) => Some(joseguard_pkcs11::Pin::Env(v.clone())),
+        (None, None) => None,
+    };
+    config.sessions = 1;
+    let jwk = joseguard_pkcs11::Pkcs11Key::open(config)
+        .map_err(|e| Failure::Usage(format!("--key: {e}")))?
+        .into_jwk()?;
+    Ok(Arc::new(match kid {
+        Some(kid) => jwk.with_kid(kid),
+        None => jwk,
+    }))
+}
 
 /// A key file's content: one key or a set.
 pub enum KeyFile {

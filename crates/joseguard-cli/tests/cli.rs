@@ -110,6 +110,8 @@ fn key_commands() {
         ("EC:secp256k1", "ES256K"),
         ("OKP:Ed25519", "EdDSA"),
         ("OKP:X25519", "ECDH-ES"),
+        ("AKP:ML-DSA-44", "ML-DSA-44"),
+        ("ML-DSA-87", "ML-DSA-87"),
     ] {
         let jwk: serde_json::Value = serde_json::from_slice(
             &jg(
@@ -131,7 +133,8 @@ fn key_commands() {
         .unwrap();
         assert_eq!(jwk["use"], "sig");
         assert_eq!(jwk["alg"], alg);
-        assert!(jwk.get("d").or(jwk.get("k")).is_some(), "{spec} is private");
+        let private = ["d", "k", "priv"].iter().any(|m| jwk.get(m).is_some());
+        assert!(private, "{spec} is private");
     }
     jg(&["key", "generate", "EC:P-192"], b"").usage();
     // An alg the key could never serve, or one that is not registered, is refused.
@@ -142,6 +145,7 @@ fn key_commands() {
         ("oct:256", "A128KW", "A128KW"),
         ("RSA:2048", "X", "not a registered"),
         ("OKP:Ed25519", "ES521", "not a registered"),
+        ("ML-DSA-65", "ML-DSA-44", "ML-DSA-44 cannot use"),
     ] {
         let out = jg(&["key", "generate", spec, "--alg", alg], b"");
         assert!(out.err.contains(why), "{spec} {alg}: {}", out.err);
@@ -182,6 +186,13 @@ fn key_commands() {
         serde_json::from_slice(&jg(&["key", "public"], set.as_bytes()).ok()).unwrap();
     assert_eq!(public_set["keys"].as_array().unwrap().len(), 2);
     assert!(public_set["keys"][0].get("d").is_none());
+    // An AKP key through PKCS#8 (the seed form) and back keeps its thumbprint.
+    let (pq, pq_public) = keypair(&d, "ML-DSA-65", "pq");
+    let t_pq = jg(&["key", "thumbprint", &pq_public], b"").text();
+    let pem = jg(&["key", "convert", &pq, "--to", "pem"], b"").text();
+    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+    let back = jg(&["key", "convert", "-", "--to", "jwk"], pem.as_bytes()).ok();
+    assert_eq!(jg(&["key", "thumbprint"], &back).text(), t_pq);
     // errors
     jg(&["key", "thumbprint", "/nonexistent/key"], b"").usage();
     jg(&["key", "thumbprint"], b"{\"kty\":\"EC\"}").rejected("crv");
@@ -207,6 +218,9 @@ fn jws_every_algorithm_every_serialization() {
         ("ES256K", "EC:secp256k1"),
         ("EdDSA", "OKP:Ed25519"),
         ("Ed25519", "OKP:Ed25519"),
+        ("ML-DSA-44", "AKP:ML-DSA-44"),
+        ("ML-DSA-65", "AKP:ML-DSA-65"),
+        ("ML-DSA-87", "AKP:ML-DSA-87"),
     ] {
         let (private, public) = keypair(&d, spec, alg);
         for format in ["compact", "flattened", "general"] {
@@ -1243,4 +1257,86 @@ fn jwt_verify_refuses_json_however_spelled() {
         t.extend_from_slice(&flat);
         jg(&["jwt", "verify", "--key", &public], &t).rejected("compact");
     }
+}
+
+/// `--key pkcs11:...` signs with a key in a SoftHSM2 token (the private key stays there): JWS
+/// and JWT, verified with the token's public key; a wrong PIN is a clear error, exit 2, for
+/// `jws sign` and for `serve --check`; the PIN never appears.
+#[test]
+fn hsm_keys_sign_from_the_command_line() {
+    let Some(hsm) = joseguard_testkit::SoftHsm::for_test() else {
+        return;
+    };
+    let module = joseguard_testkit::SOFTHSM2_MODULE;
+    let pin = hsm.pin_file.display().to_string();
+    let uri = hsm.uri("ec-256");
+    let mut config = joseguard_pkcs11::Pkcs11Config::new(uri.parse().unwrap());
+    config.module = Some(module.into());
+    config.pin = Some(joseguard_pkcs11::Pin::File(hsm.pin_file.clone()));
+    let public = joseguard_pkcs11::Pkcs11Key::open(config)
+        .unwrap()
+        .public()
+        .clone();
+    let d = Dir::new("hsm");
+    let pub_file = d.file("pub.jwk", public.to_json().as_bytes());
+    let hsm_args = ["--pkcs11-module", module, "--pin-file", &pin];
+    let jws = jg(
+        &[
+            &["jws", "sign", "--key", &uri, "--alg", "ES256"][..],
+            &hsm_args,
+        ]
+        .concat(),
+        b"from the token",
+    )
+    .ok();
+    let verified = jg(&["jws", "verify", "--key", &pub_file], &jws).ok();
+    assert_eq!(verified, b"from the token");
+    let jwt = jg(
+        &[
+            &[
+                "jwt", "sign", "--key", &uri, "--alg", "ES256", "--sub", "alice",
+            ][..],
+            &hsm_args,
+        ]
+        .concat(),
+        b"",
+    )
+    .ok();
+    let claims = jg(&["jwt", "verify", "--key", &pub_file], &jwt).text();
+    assert!(claims.contains("\"sub\":\"alice\""), "{claims}");
+    let wrong = d.file("wrong", b"0000\n");
+    let r = jg(
+        &[
+            "jws",
+            "sign",
+            "--key",
+            &uri,
+            "--alg",
+            "ES256",
+            "--pkcs11-module",
+            module,
+            "--pin-file",
+            &wrong,
+        ],
+        b"x",
+    );
+    assert_eq!(r.code, 2, "{}", r.err);
+    assert!(
+        r.err.contains("refused the PIN") && !r.err.contains("0000"),
+        "{}",
+        r.err
+    );
+    let cfg = format!(
+        "[[issuer]]\nname = \"as\"\nalgorithms = [\"ES256\"]\n[issuer.keys]\ndefault = {{ file = \"pub.jwk\" }}\n\
+         [[worker]]\nname = \"w\"\nkind = \"signing\"\nkey = \"{uri}\"\npkcs11_module = \"{module}\"\npin_file = \"{wrong}\"\n\
+         [worker.authorizer]\nservers = [\"as\"]\n"
+    );
+    let cfg = d.file("hsm.toml", cfg.as_bytes());
+    let r = jg(&["serve", "--check", "--config", &cfg], b"");
+    assert_eq!(r.code, 2, "{}", r.err);
+    assert!(
+        r.err.contains("refused the PIN") && !r.err.contains("0000"),
+        "{}",
+        r.err
+    );
 }

@@ -97,6 +97,7 @@ codes! {
     AlgNotOffered = "alg_not_offered",
     HashAlgorithmUnsupported = "hash_algorithm_unsupported",
     SigningFailed = "signing_failed",
+    KeyUnavailable = "key_unavailable",
     BackendUnavailable = "backend_unavailable",
     BackendTimeout = "backend_timeout",
     Timeout = "timeout",

@@ -79,7 +79,7 @@ fn sign(s: JwsSign) -> Outcome {
     let keys: Vec<Arc<Jwk>> = s
         .key
         .iter()
-        .map(|p| KeyFile::load(p)?.single(s.kid.as_deref()))
+        .map(|p| crate::keys::signing_key(p, s.kid.as_deref(), &s.hsm))
         .collect::<Result<_, _>>()?;
     let mut protected = match &s.protected {
         Some(p) => Header::from_map(input::json_object(p, "--protected")?),

@@ -8,7 +8,6 @@ use joseguard::JwsAlgorithm;
 use super::{json, jwe, jws};
 use crate::cli::{ClaimChecks, JweDecrypt, JwtCommand, JwtDecrypt, JwtSign, Password, VerifyKey};
 use crate::input;
-use crate::keys::KeyFile;
 use crate::{Failure, Outcome};
 
 pub fn run(c: JwtCommand) -> Outcome {
@@ -41,7 +40,7 @@ fn sign(s: JwtSign) -> Outcome {
         .alg
         .parse()
         .map_err(|e: joseguard::Error| Failure::Usage(e.to_string()))?;
-    let key = KeyFile::load(&s.key)?.single(s.kid.as_deref())?;
+    let key = crate::keys::signing_key(&s.key, s.kid.as_deref(), &s.hsm)?;
     let now = jwt::now();
     let mut b = jwt::Builder::new();
     if let Some(claims) = &s.claims {

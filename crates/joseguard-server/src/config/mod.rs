@@ -8,6 +8,7 @@ mod issuer;
 mod route;
 pub(crate) mod rules;
 pub mod schema;
+mod signing_key;
 mod worker;
 
 use std::fmt;

@@ -8,13 +8,12 @@ use std::sync::Arc;
 
 use joseguard::header::normalize_media_type;
 use joseguard::jws::{Keys, VerifyPolicy};
-use joseguard::{Jwk, KeySpec, Sha2};
-use serde_json::Value;
+use joseguard::Jwk;
 use toml::Spanned;
 
 use super::route::{route_issuer, Expect};
 use super::schema::{self, AllClaims, ClaimsToContext, ContextInto, WhenStoreDown, WorkerKind};
-use super::{err, named, resolve_path, ConfigError, Source};
+use super::{err, named, ConfigError, Source};
 use crate::claims::template::Template;
 use crate::runtime::{
     Authorizer, Binding, Issuer, KidMap, Mode, Output, Role, Route, RouteIssuer, Signer, SingleUse,
@@ -94,10 +93,15 @@ fn validation(
     issuers: &[Arc<Issuer>],
     signing: &[Arc<Worker>],
 ) -> Result<Worker, ConfigError> {
-    if w.key_file.is_some() || w.generate.is_some() || w.kid.is_some() {
+    if w.key_file.is_some()
+        || w.generate.is_some()
+        || w.kid.is_some()
+        || w.key.is_some()
+        || !w.keys.is_empty()
+    {
         return Err(err(
             key,
-            "key_file, generate and kid belong to signing workers",
+            "key_file, generate, key, keys and kid belong to signing workers",
         ));
     }
     if w.trust.is_empty() {
@@ -181,107 +185,19 @@ fn internal_route(
     }
 }
 
-/// Loads the signing key, or generates it into `key_file` on first start (in memory only when
-/// `persist` is false: a configuration check).
+/// The signing keys and what they offer.
 fn signer(
     key: &str,
     w: &schema::Worker,
     base: &Path,
     persist: bool,
 ) -> Result<Signer, ConfigError> {
-    let mut jwk = signing_key(key, w, base, persist)?;
-    let algorithms = if w.algorithms.is_empty() {
-        jwk.jws_algorithms().into_iter().take(1).collect()
-    } else {
-        w.algorithms.clone()
-    };
-    if algorithms.is_empty() {
-        return Err(err(&format!("{key}.algorithms"), "name an algorithm"));
-    }
-    for alg in &algorithms {
-        jwk.check_jws(*alg, joseguard::KeyOperation::Sign)
-            .map_err(|e| err(&format!("{key}.algorithms"), e))?;
-    }
-    let kid = match &w.kid {
-        Some(k) => k.clone(),
-        None => jwk.thumbprint_b64(Sha2::Sha256),
-    };
-    jwk.set_kid(Some(kid.clone()));
-    let mut public = jwk.to_public_value();
-    if let Value::Object(m) = &mut public {
-        m.insert("use".into(), "sig".into());
-        if let [alg] = algorithms.as_slice() {
-            m.insert("alg".into(), alg.name().into());
-        }
-    }
+    let (keys, algorithms) = super::signing_key::build_all(key, w, base, persist)?;
     Ok(Signer {
-        key: Arc::new(jwk),
-        public,
-        kid,
+        keys,
         algorithms,
         output: w.output,
     })
-}
-
-fn signing_key(
-    key: &str,
-    w: &schema::Worker,
-    base: &Path,
-    persist: bool,
-) -> Result<Jwk, ConfigError> {
-    let fkey = format!("{key}.key_file");
-    let file = w.key_file.as_ref().ok_or_else(|| {
-        err(
-            &fkey,
-            "a signing worker needs key_file (with generate = \"EC:P-256\" to create it)",
-        )
-    })?;
-    let path = resolve_path(base, file);
-    let jwk = if path.exists() {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| err(&fkey, format!("{}: {e}", path.display())))?;
-        Jwk::from_text(&text).map_err(|e| err(&fkey, e))?
-    } else if let Some(spec) = &w.generate {
-        let spec: KeySpec = spec
-            .parse()
-            .map_err(|e| err(&format!("{key}.generate"), e))?;
-        let jwk = Jwk::generate(spec).map_err(|e| err(&format!("{key}.generate"), e))?;
-        if persist {
-            save_new_key(&path, &jwk.to_json()).map_err(|e| err(&fkey, e))?;
-            tracing::info!(worker = %w.name, path = %path.display(), "generated a signing key");
-        }
-        jwk
-    } else {
-        return Err(err(
-            &fkey,
-            format!(
-                "{} does not exist (add generate = \"EC:P-256\" to create it)",
-                path.display()
-            ),
-        ));
-    };
-    if !jwk.is_private() || jwk.key_type() == joseguard::KeyType::Oct {
-        return Err(err(
-            &fkey,
-            "a signing worker needs a private RSA, EC or OKP key (its public key is published)",
-        ));
-    }
-    Ok(jwk)
-}
-
-/// Writes a new private key readable by its owner only; never overwrites.
-fn save_new_key(path: &Path, json: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(path)?;
-    f.write_all(json.as_bytes())?;
-    f.sync_all()
 }
 
 /// A signing worker seen as an issuer, so that a validation worker can trust it: its public key
@@ -290,11 +206,18 @@ fn worker_issuer(worker: &Worker) -> Result<Issuer, ConfigError> {
     let Role::Signing(s) = &worker.role else {
         return Err(err(&worker.name, "not a signing worker"));
     };
-    let public = Arc::new(Jwk::from_value(&s.public).map_err(|e| err(&worker.name, e))?);
-    let by_kid = Arc::new(HashMap::from([
-        (s.kid.clone(), public.clone()),
-        ("default".to_owned(), public),
-    ]));
+    // Every key that may still verify, by kid; the current one also as `default`.
+    let mut by_kid = HashMap::new();
+    for k in &s.keys {
+        let public = Arc::new(Jwk::from_value(&k.public).map_err(|e| err(&worker.name, e))?);
+        by_kid.insert(k.kid.clone(), public);
+    }
+    if let Some(current) = s.current(joseguard::jwt::now()) {
+        if let Some(public) = by_kid.get(&current.kid).cloned() {
+            by_kid.insert("default".to_owned(), public);
+        }
+    }
+    let by_kid = Arc::new(by_kid);
     let context = worker
         .authorizer
         .as_ref()

@@ -26,7 +26,7 @@ pub fn status(code: Code) -> StatusCode {
         BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         SigningFailed => StatusCode::INTERNAL_SERVER_ERROR,
         BackendUnavailable => StatusCode::BAD_GATEWAY,
-        KeysUnavailable | RevocationUnavailable | ReplayStoreUnavailable => {
+        KeysUnavailable | RevocationUnavailable | ReplayStoreUnavailable | KeyUnavailable => {
             StatusCode::SERVICE_UNAVAILABLE
         }
         BackendTimeout | Timeout => StatusCode::GATEWAY_TIMEOUT,

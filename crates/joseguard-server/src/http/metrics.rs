@@ -19,7 +19,7 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-use crate::runtime::{Issuer, Runtime};
+use crate::runtime::{Issuer, Role, Runtime, SigningKey};
 use joseguard_keys::JwksSource;
 
 /// A label value, escaped (`\\`, `"`, newline) when written.
@@ -90,13 +90,19 @@ impl std::fmt::Debug for Sources {
     }
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KeyLabels {
+    worker: Label,
+    kid: Label,
+}
+
 type Column = Vec<(IssuerLabels, f64)>;
 
-fn family<M: EncodeMetric>(
+fn family<L: EncodeLabelSet, M: EncodeMetric>(
     encoder: &mut DescriptorEncoder,
     name: &str,
     help: &str,
-    rows: Column,
+    rows: Vec<(L, f64)>,
     metric: impl Fn(f64) -> M,
 ) -> Result<(), std::fmt::Error> {
     if rows.is_empty() {
@@ -172,9 +178,65 @@ const SOURCES: [(&str, &str, bool, Reading); 8] = [
     ),
 ];
 
+/// One value of a signing worker's key, when it has one.
+type KeyReading = fn(&SigningKey, i64) -> Option<f64>;
+
+/// The per-key families of signing workers: name, help, counter (else gauge), reading.
+const KEY_SOURCES: [(&str, &str, bool, KeyReading); 3] = [
+    (
+        "joseguard_worker_key_available",
+        "1 when the signing key can sign (its HSM answers), else 0.",
+        false,
+        |k, _| Some(if k.available() { 1.0 } else { 0.0 }),
+    ),
+    (
+        "joseguard_worker_key_unavailable",
+        "Signatures refused because the key's HSM was not answering.",
+        true,
+        |k, _| k.hsm.as_ref().map(|h| h.unavailable_count() as f64),
+    ),
+    (
+        "joseguard_worker_certificate_expiry_seconds",
+        "Seconds until the signer's certificate expires (negative: expired).",
+        false,
+        |k, now| k.certificate_expires.map(|t| (t - now) as f64),
+    ),
+];
+
+fn encode_keys(rt: &Runtime, encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
+    let now = joseguard::jwt::now();
+    for (name, help, counter, reading) in KEY_SOURCES {
+        let rows: Vec<(KeyLabels, f64)> = rt
+            .workers
+            .iter()
+            .flat_map(|w| match &w.role {
+                Role::Signing(s) => s
+                    .keys
+                    .iter()
+                    .filter_map(|k| {
+                        let labels = KeyLabels {
+                            worker: w.name.as_str().into(),
+                            kid: k.kid.as_str().into(),
+                        };
+                        reading(k, now).map(|v| (labels, v))
+                    })
+                    .collect(),
+                Role::Validation(_) => Vec::new(),
+            })
+            .collect();
+        if counter {
+            family(encoder, name, help, rows, |v| ConstCounter::new(v as u64))?;
+        } else {
+            family(encoder, name, help, rows, ConstGauge::new)?;
+        }
+    }
+    Ok(())
+}
+
 impl Collector for Sources {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let rt = self.0.read().map_err(|_| std::fmt::Error)?.clone();
+        encode_keys(&rt, &mut encoder)?;
         for (name, help, counter, reading) in SOURCES {
             let rows: Column = rt
                 .issuers

@@ -164,14 +164,26 @@ async fn sign(State(app): State<App>, Path(name): Path<String>, req: Request) ->
         let alg = choose_alg(signer, &subject, asked.as_deref())?;
         let authorized = authorized(&app, worker, auth, &parts.headers, Some(&subject)).await?;
         outcome.who = Some(authorized.accepted.audit());
-        let answer = perform(
-            worker,
-            signer,
-            auth,
-            &authorized.accepted.claims,
-            &subject,
-            alg,
-        )?;
+        // Signing may block (an HSM): off the async threads, with the worker the request saw.
+        let (rt2, name2, claims) = (rt.clone(), name.clone(), authorized.accepted.claims.clone());
+        let answer = tokio::task::spawn_blocking(move || {
+            let Some((worker, Role::Signing(signer), Some(auth))) =
+                rt2.worker(&name2).map(|w| (w, &w.role, &w.authorizer))
+            else {
+                return Err(unknown_worker(&name2, "signing"));
+            };
+            perform(
+                worker,
+                signer,
+                auth,
+                &claims,
+                &subject,
+                alg,
+                joseguard::jwt::now(),
+            )
+        })
+        .await
+        .map_err(|_| Denial::new(Code::SigningFailed, "the signing task failed"))??;
         Ok(match answer["jws"].as_str() {
             Some(compact) if bare => (
                 [(header::CONTENT_TYPE, "application/jose")],
@@ -260,7 +272,7 @@ fn jwks_response(keys: Vec<Value>) -> Response {
 
 async fn worker_jwks(State(app): State<App>, Path(name): Path<String>) -> Response {
     match app.runtime().worker(&name).map(|w| &w.role) {
-        Some(Role::Signing(s)) => jwks_response(vec![s.public.clone()]),
+        Some(Role::Signing(s)) => jwks_response(s.keys.iter().map(|k| k.public.clone()).collect()),
         _ => unknown_worker(&name, "signing").into_response(),
     }
 }
@@ -270,9 +282,9 @@ async fn all_jwks(State(app): State<App>) -> Response {
         .runtime()
         .workers
         .iter()
-        .filter_map(|w| match &w.role {
-            Role::Signing(s) => Some(s.public.clone()),
-            Role::Validation(_) => None,
+        .flat_map(|w| match &w.role {
+            Role::Signing(s) => s.keys.iter().map(|k| k.public.clone()).collect(),
+            Role::Validation(_) => Vec::new(),
         })
         .collect();
     jwks_response(keys)

@@ -20,7 +20,9 @@ pub use issuer::{Issuer, IssuerX5c, KidMap};
 pub use route::{
     ClaimHeaderRule, ForwardAuth, Keep, Mode, Original, Route, RouteIssuer, TokenSource,
 };
-pub use worker::{Authorizer, Binding, Encoding, Output, Role, Signer, SingleUse, Worker};
+pub use worker::{
+    Authorizer, Binding, Encoding, Output, Role, Signer, SigningKey, SingleUse, Worker,
+};
 
 use crate::target::PathOptions;
 
@@ -119,6 +121,21 @@ impl Runtime {
                         issuer.name,
                         r.url()
                     ));
+                }
+            }
+        }
+        let now = joseguard::jwt::now();
+        for worker in &self.workers {
+            if let Role::Signing(s) = &worker.role {
+                match s.current(now) {
+                    None => return Err(format!("worker {}: no key valid now", worker.name)),
+                    Some(k) if !k.available() => {
+                        return Err(format!(
+                            "worker {}: key {} unavailable (HSM)",
+                            worker.name, k.kid
+                        ))
+                    }
+                    Some(_) => {}
                 }
             }
         }

@@ -66,18 +66,58 @@ pub enum Role {
     Validation(Box<Route>),
 }
 
-/// A signing worker's key and output.
+/// A signing worker's keys and output.
 pub struct Signer {
-    /// The private key, with `kid` set.
-    pub key: Arc<Jwk>,
-    /// Its public JWK as published (`kid`, `use: sig`, `alg` when there is one algorithm).
-    pub public: Value,
-    /// The key's `kid`.
-    pub kid: String,
-    /// Offered algorithms; the first is the default.
+    /// Its keys in configuration order; [`Signer::current`] picks the one that signs.
+    pub keys: Vec<SigningKey>,
+    /// Offered algorithms; the first is the default. Every key fits every one.
     pub algorithms: Vec<JwsAlgorithm>,
     /// The serialization returned.
     pub output: Output,
+}
+
+/// One key of a signing worker.
+pub struct SigningKey {
+    /// The private key, with `kid` set (in an HSM for a PKCS#11 key).
+    pub key: Arc<Jwk>,
+    /// Its `kid`.
+    pub kid: String,
+    /// Its public JWK as published (`kid`, `use: sig`, `alg` when there is one algorithm,
+    /// `x5c` when there is a certificate).
+    pub public: Value,
+    /// It signs from this second (Unix time), when set.
+    pub not_before: Option<i64>,
+    /// It signs until this second, when set.
+    pub not_after: Option<i64>,
+    /// The signer's certificate as the protected header names it (`x5c` or `x5t#S256`).
+    pub certificate: Option<(&'static str, Value)>,
+    /// When the certificate expires (Unix time).
+    pub certificate_expires: Option<i64>,
+    /// The HSM key, for its health.
+    pub hsm: Option<joseguard_pkcs11::Pkcs11Key>,
+}
+
+impl SigningKey {
+    /// True when it may sign at `now`.
+    pub fn valid_at(&self, now: i64) -> bool {
+        self.not_before.is_none_or(|nb| nb <= now) && self.not_after.is_none_or(|na| now < na)
+    }
+
+    /// False while its HSM is not answering.
+    pub fn available(&self) -> bool {
+        self.hsm.as_ref().is_none_or(|h| h.is_available())
+    }
+}
+
+impl Signer {
+    /// The key that signs at `now`: of those valid then, the one that became valid last (so a
+    /// new key takes over at its `not_before` while the old one still runs to its `not_after`).
+    pub fn current(&self, now: i64) -> Option<&SigningKey> {
+        self.keys
+            .iter()
+            .filter(|k| k.valid_at(now))
+            .max_by_key(|k| k.not_before.unwrap_or(i64::MIN))
+    }
 }
 
 /// The terms on which a worker may be used.

@@ -3,11 +3,11 @@
 
 use joseguard::b64;
 use joseguard::jws::{self, Header};
-use joseguard::{JwsAlgorithm, KeyType, Sha2};
+use joseguard::{JwsAlgorithm, Sha2};
 use serde_json::{json, Map, Value};
 
 use crate::denial::{Code, Denial};
-use crate::runtime::{Authorizer, Output, Signer, Worker};
+use crate::runtime::{Authorizer, Output, Signer, SigningKey, Worker};
 
 /// What the caller asks to have signed.
 pub enum Subject {
@@ -45,7 +45,7 @@ pub fn choose_alg(
 ) -> Result<JwsAlgorithm, Denial> {
     let fits = |alg: &JwsAlgorithm| match subject {
         Subject::Data(_) => true,
-        Subject::Hash { hash, .. } => signer.key.key_type() != KeyType::Okp && alg.hash() == *hash,
+        Subject::Hash { hash, .. } => alg.digest_hash() == Some(*hash),
     };
     if let Some(name) = asked {
         let alg = signer
@@ -87,6 +87,14 @@ fn failed(e: impl std::fmt::Display) -> Denial {
     Denial::new(Code::SigningFailed, e.to_string())
 }
 
+/// A signing error: an HSM that is not answering is 503 `key_unavailable`, the rest 500.
+fn signing(e: joseguard::Error) -> Denial {
+    match e {
+        joseguard::Error::KeyUnavailable(why) => Denial::new(Code::KeyUnavailable, why),
+        other => failed(other),
+    }
+}
+
 /// Signs the subject; the answer's JSON.
 pub fn perform(
     worker: &Worker,
@@ -95,21 +103,25 @@ pub fn perform(
     claims: &Value,
     subject: &Subject,
     alg: JwsAlgorithm,
+    now: i64,
 ) -> Result<Value, Denial> {
+    let key = signer
+        .current(now)
+        .ok_or_else(|| Denial::new(Code::KeyUnavailable, "no key of this worker is valid now"))?;
     let ctx = context(auth, claims);
     let mut answer = json!({
         "worker": worker.name,
         "alg": alg.name(),
-        "kid": signer.kid,
+        "kid": key.kid,
         "context": ctx,
     });
     match subject {
         Subject::Data(data) => {
             answer["output"] = signer.output.name().into();
-            answer["jws"] = sign_document(signer, auth, ctx, data, alg)?;
+            answer["jws"] = sign_document(signer, key, auth, ctx, data, alg)?;
         }
         Subject::Hash { hash, digest } => {
-            let sig = jws::sign_digest(&signer.key, alg, digest).map_err(failed)?;
+            let sig = jws::sign_digest(&key.key, alg, digest).map_err(signing)?;
             answer["hashAlgorithm"] = hash.name().into();
             answer["signature"] = b64::encode(&sig).into();
         }
@@ -120,6 +132,7 @@ pub fn perform(
 /// The JWS over a document, the context in its protected header or beside the document.
 fn sign_document(
     signer: &Signer,
+    key: &SigningKey,
     auth: &Authorizer,
     ctx: Map<String, Value>,
     data: &[u8],
@@ -140,17 +153,18 @@ fn sign_document(
         }
         data
     };
+    if let Some((name, value)) = &key.certificate {
+        protected.insert(name, value.clone());
+    }
     let mut builder = jws::Builder::new(payload);
     if signer.output == Output::Detached {
         builder = builder.b64(false).detached(true);
     }
-    let builder = builder
-        .signer(&signer.key, alg, protected)
-        .map_err(failed)?;
+    let builder = builder.signer(&key.key, alg, protected).map_err(signing)?;
     Ok(match signer.output {
-        Output::Compact | Output::Detached => Value::String(builder.compact().map_err(failed)?),
+        Output::Compact | Output::Detached => Value::String(builder.compact().map_err(signing)?),
         Output::Flattened => {
-            serde_json::from_str(&builder.flattened().map_err(failed)?).map_err(failed)?
+            serde_json::from_str(&builder.flattened().map_err(signing)?).map_err(failed)?
         }
     })
 }

@@ -1256,3 +1256,116 @@ async fn verified_token_cache_never_outlives_exp_or_a_reload() {
     }
     assert!(refused, "a reload empties the cache");
 }
+
+/// ML-DSA (RFC 9964) issuers: AKP keys from a JWK Set URL, bearer tokens and an ML-DSA-87
+/// document posted as `application/jose` (a 4.6 KB signature within the default limits); the
+/// algorithm allowlist and the key's parameter set both bind.
+#[tokio::test]
+async fn post_quantum_issuer_from_a_jwk_set_url() {
+    use joseguard::jwa::MlDsa;
+    let pq = |set: MlDsa, kid: &str| Jwk::generate(KeySpec::Akp(set)).unwrap().with_kid(kid);
+    let (k44, k65, k87) = (
+        pq(MlDsa::MlDsa44, "pq44"),
+        pq(MlDsa::MlDsa65, "pq65"),
+        pq(MlDsa::MlDsa87, "pq87"),
+    );
+    let public = [&k44, &k65, &k87].map(|k| k.to_public_value());
+    let body = json!({ "keys": public }).to_string();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let jwks_url = format!("http://{}/jwks", listener.local_addr().unwrap());
+    let app = axum::Router::new().route("/jwks", axum::routing::get(move || async move { body }));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let be = backend().await;
+    // The base issuer (ES256, RS256, EdDSA) reads the same set; it has no use for AKP keys.
+    let issuers = format!(
+        r#"jwks_url = "{jwks_url}"
+
+[[issuer]]
+name = "pq"
+iss = "https://pq.example"
+algorithms = ["ML-DSA-65", "ML-DSA-87"]
+jwks_url = "{jwks_url}"
+"#
+    );
+    let routes = r#"
+[[route]]
+path = "/pq"
+issuers = ["pq"]
+[route.claims_to_headers]
+X-User = "sub"
+
+[[route]]
+path = "/doc"
+issuers = ["pq"]
+mode = "jose-body"
+require_exp = false
+"#;
+    let mut cfg = base_config(&be, &issuers, routes);
+    cfg = cfg.replace("max_body_bytes = 4096", "max_body_bytes = 16384");
+    let gw = Gw::start("ml-dsa", &cfg, &[]).await;
+    let c = client();
+    let pq_token = |key: &Jwk, alg: JwsAlgorithm| {
+        jwt::Builder::new()
+            .issuer("https://pq.example")
+            .subject("alice")
+            .expires_at(jwt::now() + 60)
+            .sign(key, alg)
+            .unwrap()
+    };
+    for (key, alg) in [(&k65, JwsAlgorithm::MlDsa65), (&k87, JwsAlgorithm::MlDsa87)] {
+        let r = c
+            .get(gw.url("/pq"))
+            .bearer_auth(pq_token(key, alg))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{alg:?}");
+        let echo: Value = r.json().await.unwrap();
+        assert_eq!(echo["headers"]["x-user"], "alice");
+    }
+    // An ML-DSA-87 document as the body: the backend receives exactly it.
+    let doc = jws::Builder::new(b"contract")
+        .signer(&k87, JwsAlgorithm::MlDsa87, Header::new())
+        .unwrap()
+        .compact()
+        .unwrap();
+    assert!(doc.len() > 6000);
+    let r = c
+        .post(gw.url("/doc"))
+        .header("content-type", "application/jose")
+        .body(doc.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let echo: Value = r.json().await.unwrap();
+    assert_eq!(echo["body"], doc);
+    // Rejections: an algorithm not allowed; a key of another parameter set under the kid of
+    // an allowed one; a truncated and an extended signature.
+    let good = pq_token(&k65, JwsAlgorithm::MlDsa65);
+    let (head, sig) = good.rsplit_once('.').unwrap();
+    let raw = b64::decode(sig, "signature").unwrap();
+    let cases = [
+        (pq_token(&k44, JwsAlgorithm::MlDsa44), "alg_not_allowed"),
+        (
+            pq_token(&k87.clone().with_kid("pq65"), JwsAlgorithm::MlDsa87),
+            "key_unusable",
+        ),
+        (
+            format!("{head}.{}", b64::encode(&raw[..raw.len() - 1])),
+            "signature_invalid",
+        ),
+        (
+            format!("{head}.{}", b64::encode([&raw[..], &[0]].concat())),
+            "signature_invalid",
+        ),
+    ];
+    for (t, code) in cases {
+        let (s, _, body) =
+            problem(c.get(gw.url("/pq")).bearer_auth(&t).send().await.unwrap()).await;
+        assert_eq!(
+            (s, body["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some(code))
+        );
+    }
+}

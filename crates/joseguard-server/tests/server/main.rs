@@ -3,6 +3,7 @@
 
 mod common;
 mod gateway;
+mod hsm;
 mod nginx;
 mod pki;
 mod request_handling;

@@ -917,7 +917,7 @@ async fn worker_config_errors_name_the_key() {
     for (body, expect) in [
         ("kind = \"signing\"\nkey_file = \"k.jwk\"\ngenerate = \"EC:P-256\"", "needs [worker.authorizer]"),
         ("kind = \"signing\"\nkey_file = \"absent.jwk\"\n[worker.authorizer]\nservers = [\"as\"]", "does not exist"),
-        ("kind = \"signing\"\nkey_file = \"k2.jwk\"\ngenerate = \"oct:256\"\n[worker.authorizer]\nservers = [\"as\"]", "private RSA, EC or OKP"),
+        ("kind = \"signing\"\nkey_file = \"k2.jwk\"\ngenerate = \"oct:256\"\n[worker.authorizer]\nservers = [\"as\"]", "private asymmetric key"),
         ("kind = \"signing\"\nkey_file = \"k3.jwk\"\ngenerate = \"EC:P-256\"\nalgorithms = [\"RS256\"]\n[worker.authorizer]\nservers = [\"as\"]", "algorithms"),
         ("kind = \"signing\"\nkey_file = \"k4.jwk\"\ngenerate = \"EC:P-256\"\n[worker.authorizer]\nservers = [\"nobody\"]", "no [[issuer]] named \"nobody\""),
         ("kind = \"signing\"\nkey_file = \"k5.jwk\"\ngenerate = \"EC:P-256\"\n[worker.authorizer]\nservers = [\"as\"]\nclaims_to_context = { kid = \"${sub}\" }", "registered JOSE header"),
@@ -1180,5 +1180,76 @@ replay_store = "redis://127.0.0.1:{}/"
     assert_eq!(
         code_of(resp).await,
         (StatusCode::CONFLICT, "token_replayed".into())
+    );
+}
+
+/// A post-quantum signing worker: `generate = "ML-DSA-65"` makes an AKP key on first start; its
+/// signatures verify with the published key (which names its `alg`), a validation worker trusts
+/// it, and a submitted hash is refused (ML-DSA signs the message itself, RFC 9964).
+#[tokio::test]
+async fn ml_dsa_worker_signs_and_publishes_its_akp_key() {
+    let authz = As::new(
+        KeySpec::Ec(EcCurve::P256),
+        JwsAlgorithm::ES256,
+        "https://as.example",
+    );
+    let workers = r#"
+[[worker]]
+name = "pq"
+kind = "signing"
+key_file = "keys/pq.jwk"
+generate = "ML-DSA-65"
+[worker.authorizer]
+servers = ["as"]
+audiences = ["signer"]
+
+[[worker]]
+name = "pq-check"
+kind = "validation"
+trust = ["pq"]
+"#;
+    let gw = Gw::start("ml-dsa-worker", &config(&authz, workers), &[]).await;
+    let doc = b"a document that must outlive RSA".to_vec();
+    let resp = sign(
+        &gw,
+        "pq",
+        Some(&authz.token(|b| b)),
+        json!({ "data": b64(&doc) }),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let answer: Value = resp.json().await.unwrap();
+    let keys = worker_keys(&gw, "pq").await;
+    let published = keys.keys()[0].to_public_value();
+    assert_eq!(
+        (published["kty"].as_str(), published["alg"].as_str()),
+        (Some("AKP"), Some("ML-DSA-65"))
+    );
+    assert!(published.get("priv").is_none());
+    let compact = answer["jws"].as_str().unwrap();
+    let verified = verifier(keys.clone(), JwsAlgorithm::MlDsa65, &[])
+        .verify(compact.as_bytes())
+        .unwrap();
+    assert_eq!(verified.payload, doc);
+    // The parameter set binds: the same key never verifies as ML-DSA-44.
+    assert!(verifier(keys, JwsAlgorithm::MlDsa44, &[])
+        .verify(compact.as_bytes())
+        .is_err());
+    let resp = client()
+        .post(gw.url("/workers/pq-check/verify"))
+        .body(compact.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+    let hash = Sha2::Sha256.digest(&doc);
+    let req = json!({ "hash": b64(&hash), "hashAlgorithm": "SHA-256" });
+    let resp = sign(&gw, "pq", Some(&authz.token(|b| b)), req).await;
+    assert_eq!(
+        code_of(resp).await,
+        (
+            StatusCode::BAD_REQUEST,
+            "hash_algorithm_unsupported".to_owned()
+        )
     );
 }

@@ -1,0 +1,322 @@
+//! A signing worker's keys: a key file (generated on first start when asked), or a key in an
+//! HSM by PKCS#11 URI; each with an optional certificate chain and validity window
+//! (`[[worker.keys]]` for rotation).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use joseguard::{Jwk, JwsAlgorithm, KeySpec, Sha2};
+use joseguard_pkcs11::{Pin, Pkcs11Config, Pkcs11Key, Pkcs11Uri};
+use serde_json::Value;
+
+use super::schema::{self, CertificateHeader};
+use super::{err, resolve_path, ConfigError};
+use crate::runtime::SigningKey;
+
+/// Where one key comes from: the worker's own settings or a `[[worker.keys]]` entry.
+struct KeySource<'a> {
+    key: String,
+    kid: Option<&'a String>,
+    key_file: Option<&'a String>,
+    generate: Option<&'a String>,
+    uri: Option<&'a String>,
+    certificate_chain: Option<&'a String>,
+    not_before: Option<&'a String>,
+    not_after: Option<&'a String>,
+}
+
+/// Every key of a signing worker, checked against its algorithms (default: the first that fits
+/// its first key); `alg` is published when there is one.
+pub(super) fn build_all(
+    key: &str,
+    w: &schema::Worker,
+    base: &Path,
+    persist: bool,
+) -> Result<(Vec<SigningKey>, Vec<JwsAlgorithm>), ConfigError> {
+    let single = w.key_file.is_some() || w.generate.is_some() || w.key.is_some();
+    let sources: Vec<KeySource<'_>> = match (single, w.keys.is_empty()) {
+        (true, false) => return Err(err(key, "set key_file/key or [[worker.keys]], not both")),
+        (_, true) => vec![KeySource {
+            key: key.to_owned(),
+            kid: w.kid.as_ref(),
+            key_file: w.key_file.as_ref(),
+            generate: w.generate.as_ref(),
+            uri: w.key.as_ref(),
+            certificate_chain: w.certificate_chain.as_ref(),
+            not_before: None,
+            not_after: None,
+        }],
+        (false, false) => w
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| KeySource {
+                key: format!("{key}.keys[{i}]"),
+                kid: k.kid.as_ref(),
+                key_file: k.key_file.as_ref(),
+                generate: k.generate.as_ref(),
+                uri: k.key.as_ref(),
+                certificate_chain: k.certificate_chain.as_ref(),
+                not_before: k.not_before.as_ref(),
+                not_after: k.not_after.as_ref(),
+            })
+            .collect(),
+    };
+    if w.certificate_header.is_some() && sources.iter().all(|s| s.certificate_chain.is_none()) {
+        // Naming a certificate that is not there would sign without it, silently.
+        return Err(err(
+            &format!("{key}.certificate_header"),
+            "needs a certificate_chain to name",
+        ));
+    }
+    let mut keys: Vec<SigningKey> = Vec::with_capacity(sources.len());
+    for source in &sources {
+        let k = build(source, w, base, persist)?;
+        if keys.iter().any(|other| other.kid == k.kid) {
+            return Err(err(&source.key, format!("kid {:?} is used twice", k.kid)));
+        }
+        keys.push(k);
+    }
+    let algorithms = match (w.algorithms.as_slice(), keys.first()) {
+        ([], Some(first)) => first.key.jws_algorithms().into_iter().take(1).collect(),
+        (given, _) => given.to_vec(),
+    };
+    if algorithms.is_empty() {
+        return Err(err(&format!("{key}.algorithms"), "name an algorithm"));
+    }
+    for (k, source) in keys.iter_mut().zip(&sources) {
+        for alg in &algorithms {
+            k.key
+                .check_jws(*alg, joseguard::KeyOperation::Sign)
+                .map_err(|e| err(&format!("{}: algorithms", source.key), e))?;
+        }
+        if let ([alg], Value::Object(m)) = (algorithms.as_slice(), &mut k.public) {
+            m.insert("alg".into(), alg.name().into());
+        }
+    }
+    Ok((keys, algorithms))
+}
+
+fn instant(key: &str, text: Option<&String>) -> Result<Option<i64>, ConfigError> {
+    text.map(|t| {
+        humantime::parse_rfc3339_weak(t)
+            .map_err(|e| err(key, format!("{t:?}: {e} (write e.g. 2026-12-01T00:00:00Z)")))
+            .map(|at| {
+                at.duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64)
+            })
+    })
+    .transpose()
+}
+
+fn build(
+    source: &KeySource<'_>,
+    w: &schema::Worker,
+    base: &Path,
+    persist: bool,
+) -> Result<SigningKey, ConfigError> {
+    let key = source.key.as_str();
+    let (jwk, hsm) = match (source.uri, source.key_file) {
+        (Some(_), Some(_)) => return Err(err(key, "set key or key_file, not both")),
+        (Some(uri), None) => {
+            let hsm = hsm_key(key, uri, w, base)?;
+            let jwk = hsm
+                .clone()
+                .into_jwk()
+                .map_err(|e| err(&format!("{key}.key"), e))?;
+            (jwk, Some(hsm))
+        }
+        (None, _) => (file_key(key, source, w, base, persist)?, None),
+    };
+    let kid = match source.kid {
+        Some(k) => k.clone(),
+        None => jwk.thumbprint_b64(Sha2::Sha256),
+    };
+    let jwk = jwk.with_kid(kid.clone());
+    let mut public = jwk.to_public_value();
+    if let Value::Object(m) = &mut public {
+        m.insert("use".into(), "sig".into());
+    }
+    let (certificate, certificate_expires) = match source.certificate_chain {
+        None => (None, None),
+        Some(file) => {
+            let chain = certificate_chain(
+                &format!("{key}.certificate_chain"),
+                &resolve_path(base, file),
+                &jwk,
+            )?;
+            if let Value::Object(m) = &mut public {
+                m.insert("x5c".into(), chain.x5c.clone());
+            }
+            warn_expiry(&w.name, &kid, chain.not_after, w.certificate_warn);
+            let named = match w.certificate_header.unwrap_or(CertificateHeader::X5c) {
+                CertificateHeader::X5c => ("x5c", chain.x5c),
+                CertificateHeader::X5tS256 => ("x5t#S256", Value::String(chain.x5t_s256)),
+            };
+            (Some(named), Some(chain.not_after))
+        }
+    };
+    let not_before = instant(&format!("{key}.not_before"), source.not_before)?;
+    let not_after = instant(&format!("{key}.not_after"), source.not_after)?;
+    if let (Some(nb), Some(na)) = (not_before, not_after) {
+        if nb >= na {
+            return Err(err(&format!("{key}.not_after"), "must be after not_before"));
+        }
+    }
+    Ok(SigningKey {
+        key: Arc::new(jwk),
+        kid,
+        public,
+        not_before,
+        not_after,
+        certificate,
+        certificate_expires,
+        hsm,
+    })
+}
+
+/// A PKCS#11 key: the module and PIN from the worker (or the URI), opened now, so that a
+/// wrong PIN or a missing key stops the start.
+fn hsm_key(
+    key: &str,
+    uri: &str,
+    w: &schema::Worker,
+    base: &Path,
+) -> Result<Pkcs11Key, ConfigError> {
+    let k = format!("{key}.key");
+    let uri: Pkcs11Uri = uri.parse().map_err(|e| err(&k, e))?;
+    let mut config = Pkcs11Config::new(uri);
+    config.module = w.pkcs11_module.as_ref().map(|m| resolve_path(base, m));
+    config.pin = match (&w.pin_file, &w.pin_env) {
+        (Some(_), Some(_)) => return Err(err(key, "set pin_file or pin_env, not both")),
+        (Some(f), None) => Some(Pin::File(resolve_path(base, f))),
+        (None, Some(v)) => Some(Pin::Env(v.clone())),
+        (None, None) => None,
+    };
+    config.sessions = w.sessions;
+    Pkcs11Key::open(config).map_err(|e| err(&k, e))
+}
+
+fn file_key(
+    key: &str,
+    source: &KeySource<'_>,
+    w: &schema::Worker,
+    base: &Path,
+    persist: bool,
+) -> Result<Jwk, ConfigError> {
+    let fkey = format!("{key}.key_file");
+    let file = source.key_file.ok_or_else(|| {
+        err(
+            &fkey,
+            "a signing key needs key_file (with generate = \"EC:P-256\" to create it) or key = \"pkcs11:...\"",
+        )
+    })?;
+    let path = resolve_path(base, file);
+    let jwk = if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| err(&fkey, format!("{}: {e}", path.display())))?;
+        Jwk::from_text(&text).map_err(|e| err(&fkey, e))?
+    } else if let Some(spec) = source.generate {
+        let spec: KeySpec = spec
+            .parse()
+            .map_err(|e| err(&format!("{key}.generate"), e))?;
+        let jwk = Jwk::generate(spec).map_err(|e| err(&format!("{key}.generate"), e))?;
+        if persist {
+            save_new_key(&path, &jwk.to_json()).map_err(|e| err(&fkey, e))?;
+            tracing::info!(worker = %w.name, path = %path.display(), "generated a signing key");
+        }
+        jwk
+    } else {
+        return Err(err(
+            &fkey,
+            format!(
+                "{} does not exist (add generate = \"EC:P-256\" to create it)",
+                path.display()
+            ),
+        ));
+    };
+    if !jwk.is_private() || jwk.key_type() == joseguard::KeyType::Oct {
+        return Err(err(
+            &fkey,
+            "a signing worker needs a private asymmetric key (its public key is published)",
+        ));
+    }
+    Ok(jwk)
+}
+
+/// Writes a new private key readable by its owner only; never overwrites.
+fn save_new_key(path: &Path, json: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path)?;
+    f.write_all(json.as_bytes())?;
+    f.sync_all()
+}
+
+/// A signer's certificate chain: its `x5c` value, the leaf's `x5t#S256`, and the leaf's expiry.
+struct Chain {
+    x5c: Value,
+    x5t_s256: String,
+    not_after: i64,
+}
+
+/// Reads a PEM chain (leaf first) whose leaf must certify exactly `key`'s public key.
+fn certificate_chain(key: &str, path: &Path, jwk: &Jwk) -> Result<Chain, ConfigError> {
+    use base64::Engine;
+    use der::Encode;
+    use x509_cert::Certificate;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| err(key, format!("{}: {e}", path.display())))?;
+    let certs = Certificate::load_pem_chain(text.as_bytes()).map_err(|e| {
+        err(
+            key,
+            format!("{}: not a PEM certificate chain: {e}", path.display()),
+        )
+    })?;
+    let Some(leaf) = certs.first() else {
+        return Err(err(key, format!("{}: no certificate", path.display())));
+    };
+    let ders: Vec<Vec<u8>> = certs
+        .iter()
+        .map(|c| c.to_der())
+        .collect::<Result<_, _>>()
+        .map_err(|e| err(key, e))?;
+    let leaf_key = Jwk::from_certificate_der(&ders[0]).map_err(|e| err(key, e))?;
+    if leaf_key.thumbprint(Sha2::Sha256) != jwk.thumbprint(Sha2::Sha256) {
+        return Err(err(key, "the first certificate is not for this key"));
+    }
+    let not_after = leaf
+        .tbs_certificate
+        .validity
+        .not_after
+        .to_unix_duration()
+        .as_secs() as i64;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    Ok(Chain {
+        x5c: Value::Array(ders.iter().map(|d| b64.encode(d).into()).collect()),
+        x5t_s256: joseguard::b64::encode(Sha2::Sha256.digest(&ders[0])),
+        not_after,
+    })
+}
+
+/// Logs when a certificate expires within `window` (the metric says it on every scrape).
+fn warn_expiry(worker: &str, kid: &str, not_after: i64, window: Duration) {
+    let left = not_after - joseguard::jwt::now();
+    if left < 0 {
+        tracing::warn!(worker, kid, "the signer's certificate has expired");
+    } else if left < window.as_secs() as i64 {
+        tracing::warn!(
+            worker,
+            kid,
+            days = left / 86_400,
+            "the signer's certificate expires soon"
+        );
+    }
+}
