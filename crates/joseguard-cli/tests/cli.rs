@@ -48,8 +48,16 @@ fn jg(args: &[&str], stdin: &[u8]) -> Run {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    // Written from a thread, so that a large output cannot stall a large input; a command that
+    // exits before reading its input (a usage error) closes the pipe, which is not a failure.
+    let mut input = child.stdin.take().unwrap();
+    let stdin = stdin.to_vec();
+    let writer = std::thread::spawn(move || match input.write_all(&stdin) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        other => other.unwrap(),
+    });
     let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
     Run {
         code: o.status.code().unwrap_or(-1),
         out: o.stdout,
