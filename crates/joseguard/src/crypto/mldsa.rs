@@ -113,13 +113,20 @@ impl MlDsaPrivateKey {
                 "only the seed form of an ML-DSA private key can be used (RFC 9964 keys are seeds)",
             )
         })?;
-        // The seed form ends with the 32-byte seed ([0] IMPLICIT OCTET STRING).
+        // The seed form ends with the 32-byte seed as [0] IMPLICIT OCTET STRING: 80 20 <seed>.
         let doc = doc.as_ref();
         let seed = doc
-            .get(doc.len().saturating_sub(SEED_LEN)..)
-            .filter(|_| doc.len() >= SEED_LEN + 2 && doc[doc.len() - SEED_LEN - 2] == 0x80)
+            .len()
+            .checked_sub(SEED_LEN + 2)
+            .and_then(|at| doc.get(at..))
+            .and_then(|tail| tail.strip_prefix(&[0x80, SEED_LEN as u8][..]))
             .ok_or(Error::Crypto("ML-DSA private key encoding failed"))?;
-        MlDsaPrivateKey::from_seed(set, seed)
+        let key = MlDsaPrivateKey::from_seed(set, seed)?;
+        // Should a later backend re-encode differently, a misread seed is a different key.
+        if key.public.encoded() != pair.public_key().as_ref() {
+            return Err(Error::Crypto("ML-DSA private key encoding failed"));
+        }
+        Ok(key)
     }
 
     pub(crate) fn seed(&self) -> &[u8] {

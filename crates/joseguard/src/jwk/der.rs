@@ -43,10 +43,12 @@ fn ml_dsa_of(oid: ObjectIdentifier) -> Option<MlDsa> {
 }
 
 fn ml_dsa_oid(set: MlDsa) -> ObjectIdentifier {
-    ML_DSA
-        .iter()
-        .find(|(m, _)| *m == set)
-        .map_or(ML_DSA[0].1, |(_, o)| *o)
+    let index = match set {
+        MlDsa::MlDsa44 => 0,
+        MlDsa::MlDsa65 => 1,
+        MlDsa::MlDsa87 => 2,
+    };
+    ML_DSA[index].1
 }
 const CURVES: [(EcCurve, ObjectIdentifier); 4] = [
     (
@@ -207,7 +209,7 @@ impl Jwk {
                 inner = octet_string(k.d())?;
                 (X25519, None)
             }
-            // The backend's own encoding (the seed form of draft-ietf-lamps-dilithium-certificates).
+            // The backend's own encoding (the seed form of RFC 9881).
             Material::MlDsaPrivate(k) => return k.pkcs8_der(),
             Material::Oct(_) => {
                 return Err(Error::KeyMismatch(
@@ -342,6 +344,10 @@ pub(super) fn from_spki(der: &[u8]) -> Result<Jwk> {
         ED25519 => Material::Ed25519Public(Ed25519PublicKey::new(key)?),
         X25519 => Material::X25519Public(X25519PublicKey::new(key)?),
         oid => match ml_dsa_of(oid) {
+            // RFC 9881 §2: the parameters MUST be absent.
+            Some(_) if spki.algorithm.parameters.is_some() => {
+                return Err(Error::Encoding("ML-DSA SPKI with parameters".into()))
+            }
             Some(set) => Material::MlDsaPublic(MlDsaPublicKey::new(set, key)?),
             None => return Err(Error::Encoding(format!("unsupported key algorithm {oid}"))),
         },

@@ -322,20 +322,26 @@ impl Jwk {
         self
     }
 
-    /// The same key with this `alg`.
+    /// The same key with this `alg` (an `AKP` key keeps its parameter set: see [`Jwk::alg`]).
     pub fn with_alg(mut self, alg: impl Into<String>) -> Jwk {
-        self.alg = Some(alg.into());
+        self.set_alg(Some(alg.into()));
         self
     }
 
-    /// The key's own `alg`, if it names one.
+    /// The key's own `alg`, if it names one. An `AKP` key always names its parameter set
+    /// (`ML-DSA-65`): RFC 9964 makes it part of the key, so it cannot be changed or removed.
     pub fn alg(&self) -> Option<&str> {
-        self.alg.as_deref()
+        match self.ml_dsa() {
+            Some(set) => Some(set.name()),
+            None => self.alg.as_deref(),
+        }
     }
 
-    /// Sets the key's `alg`.
+    /// Sets the key's `alg` (ignored for an `AKP` key, whose `alg` is its parameter set).
     pub fn set_alg(&mut self, alg: Option<String>) {
-        self.alg = alg;
+        if self.ml_dsa().is_none() {
+            self.alg = alg;
+        }
     }
 
     /// The `use` (`sig` or `enc`, or another value).
@@ -374,7 +380,7 @@ impl Jwk {
     /// Checks the key's own `alg`, `use` and `key_ops` allow `alg` for `op`
     /// (RFC 7517 §4.2-4.4). Members that are absent allow everything.
     pub fn check_usage(&self, alg: &str, op: KeyOperation) -> Result<()> {
-        if let Some(own) = &self.alg {
+        if let Some(own) = self.alg() {
             if own != alg {
                 return Err(Error::KeyMismatch(format!(
                     "key is for alg {own}, token uses {alg}"

@@ -169,6 +169,11 @@ fn akp(m: &mut Members) -> Result<Material> {
             format!("{alg:?} is not an AKP algorithm (ML-DSA-44, ML-DSA-65, ML-DSA-87)"),
         )
     })?;
+    // Drafts before RFC 9964 carried the seed as `seed`: kept as an unknown member it would
+    // make a private key look public and be published with it.
+    if m.0.contains_key("seed") {
+        return Err(Error::key("seed", "RFC 9964 keys carry the seed as priv"));
+    }
     let public = MlDsaPublicKey::new(set, &m.required_bytes("pub")?)?;
     Ok(match m.bytes("priv")? {
         None => Material::MlDsaPublic(public),
@@ -331,13 +336,9 @@ pub(super) fn to_map(jwk: &Jwk, include_private: bool) -> Map<String, Value> {
         map.insert("key_ops".into(), ops.clone().into());
     }
     // An AKP key's alg names its parameter set and is required (RFC 9964 §4), whether or not
-    // the key came from a JWK.
-    let alg = jwk
-        .ml_dsa()
-        .map(|m| m.name().to_owned())
-        .or_else(|| jwk.alg.clone());
-    if let Some(alg) = alg {
-        map.insert("alg".into(), Value::String(alg));
+    // the key came from a JWK (Jwk::alg says so).
+    if let Some(alg) = jwk.alg() {
+        map.insert("alg".into(), Value::String(alg.to_owned()));
     }
     for (k, v) in &jwk.other {
         map.insert(k.clone(), v.clone());

@@ -61,8 +61,9 @@ impl Jwk {
                 let x = self.x25519_public().expect("X25519 material").x();
                 format!(r#"{{"crv":"{crv}","kty":"OKP","x":"{}"}}"#, b64::encode(x))
             }
-            // `described()` is a remote key's public key: never `Remote` itself.
-            Material::Remote(_) => String::new(),
+            // `described()` is a remote key's public key, which `Jwk::from_remote` made sure is
+            // not remote itself.
+            Material::Remote(_) => unreachable!("a remote key is described by its public key"),
             // RFC 9964 §4: alg, kty and pub.
             Material::MlDsaPublic(_) | Material::MlDsaPrivate(_) => {
                 let k = self.ml_dsa_public().expect("ML-DSA material");
