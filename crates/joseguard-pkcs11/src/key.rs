@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
@@ -80,7 +80,7 @@ pub struct Pkcs11Config {
     pub uri: Pkcs11Uri,
     /// The module (a URI's `module-path` is used when this is `None`).
     pub module: Option<PathBuf>,
-    /// The PIN (a URI's `pin-source` is used when this is `None`; `pin-value` last).
+    /// The PIN (a URI's `pin-source` is used when this is `None`; `pin-value` is refused).
     pub pin: Option<Pin>,
     /// Sessions at most: the signing concurrency (default 4).
     pub sessions: usize,
@@ -129,11 +129,20 @@ enum Kind {
     Ed25519,
 }
 
+/// The logged-in sessions. `generation` changes when the token is lost: a session checked out
+/// before that belongs to a dead login and is dropped when it comes back, never pooled again
+/// or counted.
 struct Pool {
     idle: Vec<(Session, ObjectHandle)>,
     open: usize,
-    healthy: bool,
-    last_attempt: Option<Instant>,
+    generation: u64,
+}
+
+/// A session lent out by the pool, with the login generation it belongs to.
+struct Lent {
+    session: Session,
+    handle: ObjectHandle,
+    generation: u64,
 }
 
 /// A PKCS#11 private key: [`Pkcs11Key::open`] logs in, finds the key and its public key; then
@@ -153,6 +162,10 @@ struct Inner {
     wait: Duration,
     pool: Mutex<Pool>,
     freed: Condvar,
+    /// Read without the pool's lock (metrics, `/readyz`).
+    healthy: AtomicBool,
+    /// Set while a thread is logging in again after a loss: one at a time.
+    recovering: AtomicBool,
     unavailable: AtomicU64,
 }
 
@@ -165,22 +178,38 @@ impl std::fmt::Debug for Pkcs11Key {
     }
 }
 
-fn fatal(e: &CkError) -> bool {
-    matches!(
-        e,
+/// What a failed operation says about the session it ran on.
+enum Failure {
+    /// The token or the module is gone (device removed, HSM restarted, login lost): every
+    /// session is dead and the key is unavailable until a login succeeds again.
+    TokenLost,
+    /// This session is unusable (a stale key handle, an operation left active): drop it, a new
+    /// one finds the key again.
+    SessionBroken,
+    /// The operation was refused; the session is fine.
+    Refused,
+}
+
+fn classify(e: &CkError) -> Failure {
+    match e {
         CkError::Pkcs11(
             RvError::SessionHandleInvalid
-                | RvError::SessionClosed
-                | RvError::DeviceRemoved
-                | RvError::DeviceError
-                | RvError::TokenNotPresent
-                | RvError::TokenNotRecognized
-                | RvError::UserNotLoggedIn
-                | RvError::CryptokiNotInitialized
-                | RvError::GeneralError,
-            _
-        )
-    )
+            | RvError::SessionClosed
+            | RvError::DeviceRemoved
+            | RvError::DeviceError
+            | RvError::TokenNotPresent
+            | RvError::TokenNotRecognized
+            | RvError::UserNotLoggedIn
+            | RvError::CryptokiNotInitialized
+            | RvError::GeneralError,
+            _,
+        ) => Failure::TokenLost,
+        CkError::Pkcs11(
+            RvError::KeyHandleInvalid | RvError::ObjectHandleInvalid | RvError::OperationActive,
+            _,
+        ) => Failure::SessionBroken,
+        _ => Failure::Refused,
+    }
 }
 
 impl Pkcs11Key {
@@ -214,7 +243,7 @@ impl Pkcs11Key {
             }
         };
         let size = config.sessions.max(1);
-        Ok(Pkcs11Key {
+        let key = Pkcs11Key {
             inner: Arc::new(Inner {
                 module,
                 uri,
@@ -226,13 +255,47 @@ impl Pkcs11Key {
                 pool: Mutex::new(Pool {
                     idle: vec![(session, handle)],
                     open: 1,
-                    healthy: true,
-                    last_attempt: None,
+                    generation: 0,
                 }),
                 freed: Condvar::new(),
+                healthy: AtomicBool::new(true),
+                recovering: AtomicBool::new(false),
                 unavailable: AtomicU64::new(0),
             }),
-        })
+        };
+        key.self_test()?;
+        Ok(key)
+    }
+
+    /// Signs once and verifies with the public key that was found: a public key object or
+    /// certificate left over under the same label would otherwise publish a key that never
+    /// verifies this key's signatures.
+    fn self_test(&self) -> Result<(), Pkcs11Error> {
+        use joseguard::jws::{Builder, Header, Verifier, VerifyPolicy};
+        let public = self.inner.public.clone();
+        let alg = *public
+            .jws_algorithms()
+            .first()
+            .ok_or_else(|| Pkcs11Error::Key("no JWS algorithm fits this key".into()))?;
+        let signer = self
+            .clone()
+            .into_jwk()
+            .map_err(|e| Pkcs11Error::Key(e.to_string()))?;
+        let token = Builder::new(b"joseguard: does the public key match?")
+            .signer(&signer, alg, Header::new())
+            .and_then(|b| b.compact())
+            .map_err(|e| Pkcs11Error::Key(format!("a test signature failed: {e}")))?;
+        let policy = VerifyPolicy::new([alg]).map_err(|e| Pkcs11Error::Key(e.to_string()))?;
+        Verifier::new(policy, public)
+            .verify(token.as_bytes())
+            .map(drop)
+            .map_err(|_| {
+                Pkcs11Error::Key(format!(
+                    "the public key or certificate found for {} on {} is not this private key's",
+                    object_name(&self.inner.uri),
+                    uri_token(&self.inner.uri)
+                ))
+            })
     }
 
     /// The key as a [`Jwk`] that signs through the token.
@@ -245,9 +308,10 @@ impl Pkcs11Key {
         &self.inner.public
     }
 
-    /// True while the token answers (false from a failure until the next successful login).
+    /// True while the token answers (false from a failure until the next successful login,
+    /// which a background thread attempts every second, with or without traffic).
     pub fn is_available(&self) -> bool {
-        self.inner.pool.lock().is_ok_and(|p| p.healthy)
+        self.inner.healthy.load(Ordering::Acquire)
     }
 
     /// Signatures refused because the key was unavailable, since start.
@@ -261,8 +325,8 @@ impl Pkcs11Key {
     }
 
     /// A logged-in session and the key's handle: an idle one, a new one while under the pool
-    /// size, else the next freed one.
-    fn checkout(&self) -> Result<(Session, ObjectHandle), joseguard::Error> {
+    /// size, else the next freed one (waiting at most `wait`).
+    fn checkout(&self) -> Result<Lent, joseguard::Error> {
         let inner = &self.inner;
         let deadline = Instant::now() + inner.wait;
         let mut pool = inner
@@ -270,30 +334,16 @@ impl Pkcs11Key {
             .lock()
             .map_err(|_| self.unavailable("session pool poisoned"))?;
         loop {
-            if !pool.healthy {
-                // One login attempt per second at most, whoever asks.
-                if pool
-                    .last_attempt
-                    .is_some_and(|t| t.elapsed() < Duration::from_secs(1))
-                {
-                    return Err(self.unavailable("the token is not answering"));
-                }
-                pool.last_attempt = Some(Instant::now());
-                match open_session(&inner.module, &inner.uri, &inner.pin) {
-                    Ok(s) => {
-                        tracing::info!(key = %inner.uri, "PKCS#11 token back; logged in again");
-                        pool.healthy = true;
-                        pool.open = 1;
-                        return Ok(s);
-                    }
-                    Err(e) => {
-                        tracing::warn!(key = %inner.uri, error = %e, "PKCS#11 token still unavailable");
-                        return Err(self.unavailable("the token is not answering"));
-                    }
-                }
+            if !inner.healthy.load(Ordering::Acquire) {
+                return Err(self.unavailable("the token is not answering"));
             }
-            if let Some(s) = pool.idle.pop() {
-                return Ok(s);
+            let generation = pool.generation;
+            if let Some((session, handle)) = pool.idle.pop() {
+                return Ok(Lent {
+                    session,
+                    handle,
+                    generation,
+                });
             }
             if pool.open < inner.size {
                 pool.open += 1;
@@ -303,11 +353,22 @@ impl Pkcs11Key {
                     .pool
                     .lock()
                     .map_err(|_| self.unavailable("session pool poisoned"))?;
-                return opened.map_err(|e| {
-                    pool.open -= 1;
-                    tracing::warn!(key = %inner.uri, error = %e, "PKCS#11 session could not be opened");
-                    self.unavailable("no session could be opened")
-                });
+                return match opened {
+                    Ok((session, handle)) => Ok(Lent {
+                        session,
+                        handle,
+                        generation,
+                    }),
+                    Err(e) => {
+                        if pool.generation == generation {
+                            pool.open = pool.open.saturating_sub(1);
+                        }
+                        drop(pool);
+                        inner.freed.notify_one();
+                        tracing::warn!(key = %inner.uri, error = %e, "PKCS#11 session could not be opened");
+                        Err(self.unavailable("no session could be opened"))
+                    }
+                };
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -321,48 +382,93 @@ impl Pkcs11Key {
         }
     }
 
-    /// Runs `op` on a pooled session; a failure that means the session or token is gone
-    /// closes every session and marks the key unavailable until a login succeeds again.
+    /// Runs `op` on a pooled session. A failure that means the token is gone ends the login
+    /// generation: every session is dropped, the key is unavailable, and a background thread
+    /// logs in again once a second until the token answers.
     fn with_session<T>(
         &self,
         op: impl FnOnce(&Session, ObjectHandle) -> Result<T, CkError>,
     ) -> Result<T, joseguard::Error> {
-        let (session, handle) = self.checkout()?;
-        let result = op(&session, handle);
-        let mut pool = self
-            .inner
+        let inner = &self.inner;
+        let lent = self.checkout()?;
+        let result = op(&lent.session, lent.handle);
+        let failure = result.as_ref().err().map(classify);
+        let mut pool = inner
             .pool
             .lock()
             .map_err(|_| self.unavailable("session pool poisoned"))?;
-        match result {
-            Ok(v) => {
-                pool.idle.push((session, handle));
-                drop(pool);
-                self.inner.freed.notify_one();
-                Ok(v)
+        let current = pool.generation == lent.generation;
+        // Sessions closed outside the lock (C_CloseSession may be slow on a sick device).
+        let mut dropped = Vec::new();
+        match (&failure, current) {
+            (None | Some(Failure::Refused), true) => pool.idle.push((lent.session, lent.handle)),
+            (Some(Failure::SessionBroken), true) => {
+                pool.open = pool.open.saturating_sub(1);
+                dropped.push(lent.session);
             }
-            Err(e) if fatal(&e) => {
-                tracing::warn!(key = %self.inner.uri, error = %e, "PKCS#11 token lost");
-                pool.healthy = false;
-                pool.last_attempt = None;
+            (Some(Failure::TokenLost), true) => {
+                tracing::warn!(key = %inner.uri, "PKCS#11 token lost; logging in again every second");
+                pool.generation += 1;
                 pool.open = 0;
-                pool.idle.clear();
-                drop(pool);
-                drop(session);
-                self.inner.freed.notify_all();
+                dropped.extend(pool.idle.drain(..).map(|(s, _)| s));
+                dropped.push(lent.session);
+                inner.healthy.store(false, Ordering::Release);
+            }
+            // A session of a login that has ended: never pooled again.
+            (_, false) => dropped.push(lent.session),
+        }
+        drop(pool);
+        inner.freed.notify_all();
+        drop(dropped);
+        if matches!(failure, Some(Failure::TokenLost)) {
+            self.watch_for_recovery();
+        }
+        match (result, failure) {
+            (Ok(v), _) => Ok(v),
+            (Err(_), Some(Failure::TokenLost)) => {
                 Err(self.unavailable("the token was lost; it will be tried again"))
             }
-            Err(e) => {
-                pool.idle.push((session, handle));
-                drop(pool);
-                self.inner.freed.notify_one();
-                Err(joseguard::Error::Crypto(match e {
-                    CkError::Pkcs11(RvError::MechanismInvalid, _) => {
-                        "the token does not offer this mechanism"
+            (Err(e), _) => Err(joseguard::Error::Crypto(match e {
+                CkError::Pkcs11(RvError::MechanismInvalid, _) => {
+                    "the token does not offer this mechanism"
+                }
+                _ => "the token refused to sign",
+            })),
+        }
+    }
+
+    /// Starts the one thread that logs in again once a second until the token answers. It
+    /// holds the key weakly: a key dropped by a reload stops it.
+    fn watch_for_recovery(&self) {
+        if self.inner.recovering.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let weak: Weak<Inner> = Arc::downgrade(&self.inner);
+        let spawned = std::thread::Builder::new()
+            .name("pkcs11-recover".into())
+            .spawn(move || loop {
+                std::thread::sleep(Duration::from_secs(1));
+                let Some(inner) = weak.upgrade() else { return };
+                match open_session(&inner.module, &inner.uri, &inner.pin) {
+                    Ok(session) => {
+                        if let Ok(mut pool) = inner.pool.lock() {
+                            pool.idle.push(session);
+                            pool.open = 1;
+                        }
+                        inner.healthy.store(true, Ordering::Release);
+                        inner.recovering.store(false, Ordering::Release);
+                        inner.freed.notify_all();
+                        tracing::info!(key = %inner.uri, "PKCS#11 token back; logged in again");
+                        return;
                     }
-                    _ => "the token refused to sign",
-                }))
-            }
+                    Err(e) => {
+                        tracing::debug!(key = %inner.uri, error = %e, "PKCS#11 token still unavailable")
+                    }
+                }
+            });
+        if spawned.is_err() {
+            // No thread: the next loss tries again.
+            self.inner.recovering.store(false, Ordering::Release);
         }
     }
 
@@ -375,25 +481,30 @@ impl Pkcs11Key {
     }
 }
 
-fn sha_mechanism(hash: Sha2) -> (MechanismType, PkcsMgfType) {
+/// `Sha2` may grow: a hash without a mapping here is refused, never signed as another.
+const NO_MECHANISM: joseguard::Error =
+    joseguard::Error::Crypto("no PKCS#11 mechanism for this hash");
+
+fn sha_mechanism(hash: Sha2) -> joseguard::Result<(MechanismType, PkcsMgfType)> {
     match hash {
-        Sha2::Sha384 => (MechanismType::SHA384, PkcsMgfType::MGF1_SHA384),
-        Sha2::Sha512 => (MechanismType::SHA512, PkcsMgfType::MGF1_SHA512),
-        _ => (MechanismType::SHA256, PkcsMgfType::MGF1_SHA256),
+        Sha2::Sha256 => Ok((MechanismType::SHA256, PkcsMgfType::MGF1_SHA256)),
+        Sha2::Sha384 => Ok((MechanismType::SHA384, PkcsMgfType::MGF1_SHA384)),
+        Sha2::Sha512 => Ok((MechanismType::SHA512, PkcsMgfType::MGF1_SHA512)),
+        _ => Err(NO_MECHANISM),
     }
 }
 
-fn pss(hash: Sha2) -> PkcsPssParams {
-    let (hash_alg, mgf) = sha_mechanism(hash);
-    PkcsPssParams {
+fn pss(hash: Sha2) -> joseguard::Result<PkcsPssParams> {
+    let (hash_alg, mgf) = sha_mechanism(hash)?;
+    Ok(PkcsPssParams {
         hash_alg,
         mgf,
         s_len: (hash.len() as u64).into(),
-    }
+    })
 }
 
 /// DER DigestInfo prefixes (RFC 8017 §9.2 note 1) for `CKM_RSA_PKCS` over a digest.
-fn digest_info(hash: Sha2, digest: &[u8]) -> Vec<u8> {
+fn digest_info(hash: Sha2, digest: &[u8]) -> joseguard::Result<Vec<u8>> {
     let prefix: &[u8] = match hash {
         Sha2::Sha384 => &[
             0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
@@ -403,12 +514,13 @@ fn digest_info(hash: Sha2, digest: &[u8]) -> Vec<u8> {
             0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
             0x03, 0x05, 0x00, 0x04, 0x40,
         ],
-        _ => &[
+        Sha2::Sha256 => &[
             0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
             0x01, 0x05, 0x00, 0x04, 0x20,
         ],
+        _ => return Err(NO_MECHANISM),
     };
-    [prefix, digest].concat()
+    Ok([prefix, digest].concat())
 }
 
 impl RemoteKey for Pkcs11Key {
@@ -421,18 +533,20 @@ impl RemoteKey for Pkcs11Key {
         match (self.inner.kind, alg.rsa_padding()) {
             (Kind::Rsa, Some(joseguard::jwa::RsaPadding::Pkcs1)) => {
                 let m = match hash {
+                    Sha2::Sha256 => Mechanism::Sha256RsaPkcs,
                     Sha2::Sha384 => Mechanism::Sha384RsaPkcs,
                     Sha2::Sha512 => Mechanism::Sha512RsaPkcs,
-                    _ => Mechanism::Sha256RsaPkcs,
+                    _ => return Err(NO_MECHANISM),
                 };
                 self.sign_with(&m, input)
             }
             (Kind::Rsa, Some(_)) => {
-                let params = pss(hash);
+                let params = pss(hash)?;
                 let m = match hash {
+                    Sha2::Sha256 => Mechanism::Sha256RsaPkcsPss(params),
                     Sha2::Sha384 => Mechanism::Sha384RsaPkcsPss(params),
                     Sha2::Sha512 => Mechanism::Sha512RsaPkcsPss(params),
-                    _ => Mechanism::Sha256RsaPkcsPss(params),
+                    _ => return Err(NO_MECHANISM),
                 };
                 self.sign_with(&m, input)
             }
@@ -459,9 +573,9 @@ impl RemoteKey for Pkcs11Key {
         }
         match (self.inner.kind, alg.rsa_padding()) {
             (Kind::Rsa, Some(joseguard::jwa::RsaPadding::Pkcs1)) => {
-                self.sign_with(&Mechanism::RsaPkcs, &digest_info(hash, digest))
+                self.sign_with(&Mechanism::RsaPkcs, &digest_info(hash, digest)?)
             }
-            (Kind::Rsa, Some(_)) => self.sign_with(&Mechanism::RsaPkcsPss(pss(hash)), digest),
+            (Kind::Rsa, Some(_)) => self.sign_with(&Mechanism::RsaPkcsPss(pss(hash)?), digest),
             (Kind::Ec(curve), None) => {
                 let sig = self.sign_with(&Mechanism::Ecdsa, digest)?;
                 // PKCS#11 gives r‖s, each the order's length: JWS's encoding already.

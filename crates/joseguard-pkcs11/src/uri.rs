@@ -8,8 +8,9 @@ use std::str::FromStr;
 use crate::Pkcs11Error;
 
 /// A parsed PKCS#11 URI. Path attributes select the token and the object; query attributes say
-/// which module to load and where the PIN is. A `pin-value` is accepted (RFC 7512 §2.3) but
-/// never printed: [`Display`](fmt::Display) leaves it out.
+/// which module to load and where the PIN is. A `pin-value` (RFC 7512 §2.3) is refused: a PIN
+/// written into a URI ends up in configuration files, shell history and process lists; name a
+/// `pin-source` (or the worker's `pin_file`/`pin_env`) instead.
 #[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Pkcs11Uri {
@@ -27,8 +28,6 @@ pub struct Pkcs11Uri {
     pub module_path: Option<PathBuf>,
     /// `pin-source` (query): `file:/path` or `env:NAME`.
     pub pin_source: Option<String>,
-    /// `pin-value` (query).
-    pub pin_value: Option<String>,
 }
 
 impl fmt::Debug for Pkcs11Uri {
@@ -83,10 +82,12 @@ impl FromStr for Pkcs11Uri {
             .ok_or_else(|| Pkcs11Error::Uri("a PKCS#11 URI starts with pkcs11:".into()))?;
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         let mut uri = Pkcs11Uri::default();
-        for attr in path.split(';').filter(|a| !a.is_empty()) {
-            let (name, value) = attr
-                .split_once('=')
-                .ok_or_else(|| Pkcs11Error::Uri(format!("{attr:?}: expected name=value")))?;
+        // Errors name an attribute by its position, never by its text: a PIN typed in the
+        // wrong place must not be echoed.
+        for (n, attr) in path.split(';').filter(|a| !a.is_empty()).enumerate() {
+            let (name, value) = attr.split_once('=').ok_or_else(|| {
+                Pkcs11Error::Uri(format!("path attribute {}: expected name=value", n + 1))
+            })?;
             let slot = match name {
                 "token" => &mut uri.token,
                 "serial" => &mut uri.serial,
@@ -111,17 +112,22 @@ impl FromStr for Pkcs11Uri {
                 return Err(Pkcs11Error::Uri(format!("{name} given twice")));
             }
         }
-        for attr in query.split('&').filter(|a| !a.is_empty()) {
-            let (name, value) = attr
-                .split_once('=')
-                .ok_or_else(|| Pkcs11Error::Uri(format!("query {attr:?}: expected name=value")))?;
+        for (n, attr) in query.split('&').filter(|a| !a.is_empty()).enumerate() {
+            let (name, value) = attr.split_once('=').ok_or_else(|| {
+                Pkcs11Error::Uri(format!("query attribute {}: expected name=value", n + 1))
+            })?;
             match name {
                 "module-path" => uri.module_path = Some(PathBuf::from(pct_text(value, name)?)),
                 "pin-source" => uri.pin_source = Some(pct_text(value, name)?),
-                "pin-value" => uri.pin_value = Some(pct_text(value, name)?),
-                other => {
+                "pin-value" => {
+                    return Err(Pkcs11Error::Uri(
+                        "pin-value is refused: a PIN in a URI is written down everywhere the URI is; name a pin-source (file:... or env:...) instead".into(),
+                    ))
+                }
+                _ => {
                     return Err(Pkcs11Error::Uri(format!(
-                        "query attribute {other:?} is not supported (module-path, pin-source, pin-value)"
+                        "query attribute {} is not supported (module-path, pin-source)",
+                        n + 1
                     )))
                 }
             }
@@ -179,14 +185,29 @@ mod tests {
 
     #[test]
     fn parses_the_rfc_examples_and_refuses_the_rest() {
-        let u: Pkcs11Uri = "pkcs11:token=The%20Software%20PKCS%2311%20Softtoken;object=my-key;type=private?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=1234"
+        let u: Pkcs11Uri = "pkcs11:token=The%20Software%20PKCS%2311%20Softtoken;object=my-key;type=private?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=env:HSM_PIN"
             .parse()
             .unwrap();
         assert_eq!(u.token.as_deref(), Some("The Software PKCS#11 Softtoken"));
         assert_eq!(u.object.as_deref(), Some("my-key"));
-        assert_eq!(u.pin_value.as_deref(), Some("1234"));
-        assert!(!u.to_string().contains("1234"), "the PIN is never printed");
-        assert!(!format!("{u:?}").contains("1234"));
+        assert_eq!(u.pin_source.as_deref(), Some("env:HSM_PIN"));
+        assert_eq!(u.to_string().parse::<Pkcs11Uri>().unwrap(), u);
+        // A PIN in the URI is refused, and no error echoes a PIN typed where it does not belong.
+        for (pinned, needle) in [
+            (
+                "pkcs11:token=x;object=y?pin-value=1234",
+                "pin-value is refused",
+            ),
+            ("pkcs11:token=x;object=y?1234", "query attribute 1"),
+            ("pkcs11:token=x;1234;object=y", "path attribute 2"),
+            (
+                "pkcs11:token=x;object=y?pin-source=env:P&pin=1234",
+                "query attribute 2",
+            ),
+        ] {
+            let e = pinned.parse::<Pkcs11Uri>().unwrap_err().to_string();
+            assert!(e.contains(needle) && !e.contains("1234"), "{pinned}: {e}");
+        }
         let id: Pkcs11Uri = "pkcs11:serial=DECC0401648;id=%01%02%FF".parse().unwrap();
         assert_eq!(id.id, Some(vec![1, 2, 255]));
         assert_eq!(id.to_string().parse::<Pkcs11Uri>().unwrap(), id);

@@ -18,12 +18,16 @@ pub const PIN: &str = "5678";
 /// The token's label.
 pub const TOKEN: &str = "signing";
 
+/// A key whose public key object on [`TOKEN`] belongs to another key.
+pub const MISMATCHED: &str = "pkcs11:token=signing;id=%07;type=private";
+
 /// The label of a second token, with one key (`ec-256`), for the test that unplugs it.
 pub const SPARE: &str = "spare";
 
 /// Two SoftHSM2 tokens. [`TOKEN`] holds `rsa-1` (RSA 2048, id 01), `ec-256` (P-256, id 02),
-/// `ec-384` (P-384, id 03) and `ed-1` (Ed25519, id 04) when the module offers it; [`SPARE`]
-/// holds `ec-256`, and is the one a test may unplug without disturbing the others.
+/// `ec-384` (P-384, id 03) and `ed-1` (Ed25519, id 04) when the module offers it, and a
+/// mismatched pair under id 07 ([`MISMATCHED`]); [`SPARE`] holds `ec-256`, and is the one a
+/// test may unplug without disturbing the others.
 #[derive(Debug)]
 pub struct SoftHsm {
     /// The directory holding the configuration, the tokens and the PIN file.
@@ -149,6 +153,34 @@ impl SoftHsm {
                 }
             }
         }
+        // A private key whose public key object is another key's (id 07): what a leftover
+        // object under a reused label looks like.
+        let tool = |args: &[&str]| {
+            run(Command::new("pkcs11-tool")
+                .args([
+                    "--module",
+                    SOFTHSM2_MODULE,
+                    "--token-label",
+                    TOKEN,
+                    "--login",
+                    "--pin",
+                    PIN,
+                ])
+                .args(args))
+        };
+        for (label, id) in [("mm-a", "07"), ("mm-b", "08")] {
+            tool(&[
+                "--keypairgen",
+                "--key-type",
+                "EC:prime256v1",
+                "--label",
+                label,
+                "--id",
+                id,
+            ])?;
+        }
+        tool(&["--delete-object", "--type", "pubkey", "--id", "07"])?;
+        tool(&["--set-id", "07", "--id", "08", "--type", "pubkey"])?;
         let pin_file = dir.join("pin");
         std::fs::write(&pin_file, format!("{PIN}\n")).map_err(|e| e.to_string())?;
         Ok(SoftHsm {

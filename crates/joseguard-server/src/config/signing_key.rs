@@ -34,9 +34,15 @@ pub(super) fn build_all(
     base: &Path,
     persist: bool,
 ) -> Result<(Vec<SigningKey>, Vec<JwsAlgorithm>), ConfigError> {
-    let single = w.key_file.is_some() || w.generate.is_some() || w.key.is_some();
+    // With [[worker.keys]], each entry says these for itself; a worker-level one would be
+    // silently ignored.
+    let single = w.key_file.is_some()
+        || w.generate.is_some()
+        || w.key.is_some()
+        || w.kid.is_some()
+        || w.certificate_chain.is_some();
     let sources: Vec<KeySource<'_>> = match (single, w.keys.is_empty()) {
-        (true, false) => return Err(err(key, "set key_file/key or [[worker.keys]], not both")),
+        (true, false) => return Err(err(key, "set key_file/key/generate/kid/certificate_chain on the worker or in each [[worker.keys]] entry, not both")),
         (_, true) => vec![KeySource {
             key: key.to_owned(),
             kid: w.kid.as_ref(),
@@ -63,12 +69,14 @@ pub(super) fn build_all(
             })
             .collect(),
     };
-    if w.certificate_header.is_some() && sources.iter().all(|s| s.certificate_chain.is_none()) {
-        // Naming a certificate that is not there would sign without it, silently.
-        return Err(err(
-            &format!("{key}.certificate_header"),
-            "needs a certificate_chain to name",
-        ));
+    if let Some(bare) = sources.iter().find(|s| s.certificate_chain.is_none()) {
+        if w.certificate_header.is_some() {
+            // Naming a certificate that is not there would sign without it, silently.
+            return Err(err(
+                &format!("{key}.certificate_header"),
+                format!("needs a certificate_chain to name ({} has none)", bare.key),
+            ));
+        }
     }
     let mut keys: Vec<SigningKey> = Vec::with_capacity(sources.len());
     for source in &sources {

@@ -206,14 +206,16 @@ fn worker_issuer(worker: &Worker) -> Result<Issuer, ConfigError> {
     let Role::Signing(s) = &worker.role else {
         return Err(err(&worker.name, "not a signing worker"));
     };
-    // Every key that may still verify, by kid; the current one also as `default`.
+    // Every key that may still verify, by kid. A lone key also verifies signatures without a
+    // kid (`default`); with several (rotation) the kid decides, since which one is current
+    // changes with time and not with this configuration.
     let mut by_kid = HashMap::new();
     for k in &s.keys {
         let public = Arc::new(Jwk::from_value(&k.public).map_err(|e| err(&worker.name, e))?);
         by_kid.insert(k.kid.clone(), public);
     }
-    if let Some(current) = s.current(joseguard::jwt::now()) {
-        if let Some(public) = by_kid.get(&current.kid).cloned() {
+    if let [only] = s.keys.as_slice() {
+        if let Some(public) = by_kid.get(&only.kid).cloned() {
             by_kid.insert("default".to_owned(), public);
         }
     }

@@ -191,7 +191,7 @@ const KEY_SOURCES: [(&str, &str, bool, KeyReading); 3] = [
     ),
     (
         "joseguard_worker_key_unavailable",
-        "Signatures refused because the key's HSM was not answering.",
+        "Signatures refused because the key's HSM could not be used (not answering, or every session busy).",
         true,
         |k, _| k.hsm.as_ref().map(|h| h.unavailable_count() as f64),
     ),

@@ -923,6 +923,8 @@ async fn worker_config_errors_name_the_key() {
         ("kind = \"signing\"\nkey_file = \"k5.jwk\"\ngenerate = \"EC:P-256\"\n[worker.authorizer]\nservers = [\"as\"]\nclaims_to_context = { kid = \"${sub}\" }", "registered JOSE header"),
         ("kind = \"signing\"\nkey_file = \"k6.jwk\"\ngenerate = \"EC:P-256\"\n[worker.authorizer]\nservers = [\"as\"]\nreplay_store = \"mysql://x\"", "replay_store"),
         ("kind = \"signing\"\nkey_file = \"k7.jwk\"\ngenerate = \"EC:P-256\"\n[worker.authorizer]\nservers = [\"as\"]\nbinding = { claim = \"h\", hash = \"MD5\" }", "hash = \"MD5\" }: alg unsupported: \"MD5"),
+        ("kind = \"signing\"\nkid = \"k\"\n[worker.authorizer]\nservers = [\"as\"]\n[[worker.keys]]\nkey_file = \"r1.jwk\"\ngenerate = \"EC:P-256\"", "on the worker or in each [[worker.keys]] entry, not both"),
+        ("kind = \"signing\"\ncertificate_header = \"x5t#S256\"\n[worker.authorizer]\nservers = [\"as\"]\n[[worker.keys]]\nkey_file = \"r2.jwk\"\ngenerate = \"EC:P-256\"\ncertificate_chain = \"c.pem\"\n[[worker.keys]]\nkey_file = \"r3.jwk\"\ngenerate = \"EC:P-256\"", "needs a certificate_chain to name (worker[0] (w).keys[1] has none)"),
         ("kind = \"validation\"\ntrust = [\"ghost\"]", "no [[issuer]] or signing [[worker]] named \"ghost\""),
         ("kind = \"sealing\"", "kind = \"sealing\": unknown variant `sealing`"),
     ] {
