@@ -22,11 +22,8 @@ pub fn signing_key(key: &Path, kid: Option<&str>, hsm: &Hsm) -> Result<Arc<Jwk>,
         .map_err(|e| Failure::Usage(format!("--key: {e}")))?;
     let mut config = joseguard_pkcs11::Pkcs11Config::new(uri);
     config.module = hsm.pkcs11_module.clone();
-    config.pin = match (&hsm.pin_file, &hsm.pin_env) {
-        (Some(f), _) => Some(joseguard_pkcs11::Pin::File(f.clone())),
-        (None, Some(v)) => Some(joseguard_pkcs11::Pin::Env(v.clone())),
-        (None, None) => None,
-    };
+    config.pin = joseguard_pkcs11::Pin::from_options(hsm.pin_file.clone(), hsm.pin_env.clone())
+        .map_err(|e| Failure::Usage(format!("--pin-file/--pin-env: {e}")))?;
     config.sessions = 1;
     let jwk = joseguard_pkcs11::Pkcs11Key::open(config)
         .map_err(|e| Failure::Usage(format!("--key: {e}")))?

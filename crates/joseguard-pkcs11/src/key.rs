@@ -40,6 +40,22 @@ impl std::fmt::Debug for Pin {
 }
 
 impl Pin {
+    /// The PIN source a configuration names, from a file or an environment variable (or
+    /// neither: the URI's `pin-source` then), refusing both at once.
+    pub fn from_options(
+        file: Option<PathBuf>,
+        env: Option<String>,
+    ) -> Result<Option<Pin>, Pkcs11Error> {
+        match (file, env) {
+            (Some(_), Some(_)) => Err(Pkcs11Error::Pin(
+                "name the PIN by a file or an environment variable, not both".into(),
+            )),
+            (Some(f), None) => Ok(Some(Pin::File(f))),
+            (None, Some(v)) => Ok(Some(Pin::Env(v))),
+            (None, None) => Ok(None),
+        }
+    }
+
     /// A URI's `pin-source`: `file:/path` (or a bare path) or `env:NAME`.
     pub fn from_source(source: &str) -> Pin {
         match source.strip_prefix("env:") {

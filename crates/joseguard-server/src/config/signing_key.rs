@@ -196,12 +196,11 @@ fn hsm_key(
     let uri: Pkcs11Uri = uri.parse().map_err(|e| err(&k, e))?;
     let mut config = Pkcs11Config::new(uri);
     config.module = w.pkcs11_module.as_ref().map(|m| resolve_path(base, m));
-    config.pin = match (&w.pin_file, &w.pin_env) {
-        (Some(_), Some(_)) => return Err(err(key, "set pin_file or pin_env, not both")),
-        (Some(f), None) => Some(Pin::File(resolve_path(base, f))),
-        (None, Some(v)) => Some(Pin::Env(v.clone())),
-        (None, None) => None,
-    };
+    config.pin = Pin::from_options(
+        w.pin_file.as_ref().map(|f| resolve_path(base, f)),
+        w.pin_env.clone(),
+    )
+    .map_err(|e| err(key, e))?;
     config.sessions = w.sessions;
     Pkcs11Key::open(config).map_err(|e| err(&k, e))
 }

@@ -241,6 +241,16 @@ async fn a_certificate_for_another_key_or_a_wrong_pin_stops_the_start() {
             ),
             "needs a certificate_chain",
         ),
+        (
+            hsm_worker(
+                hsm,
+                "ec",
+                &hsm.uri("ec-256"),
+                r#"["ES256"]"#,
+                "pin_env = \"HSM_PIN\"",
+            ),
+            "not both",
+        ),
     ];
     for (worker, needle) in cases {
         let path = dir.join("c.toml");
