@@ -188,8 +188,8 @@ impl Validation {
             let iat = c
                 .iat
                 .ok_or_else(|| Error::ClaimMissing { name: "iat".into() })?;
-            let age = now - iat.floor();
-            if age > max as i64 + leeway {
+            let age = now.saturating_sub(iat.floor());
+            if age > (max.min(i64::MAX as u64) as i64).saturating_add(leeway) {
                 return Err(Error::claim(
                     "iat",
                     format!("token is {age} s old, more than {max} s"),

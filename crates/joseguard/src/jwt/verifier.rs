@@ -158,6 +158,14 @@ impl Verifier {
             None => (self.jws.verify(token.as_ref())?, None),
             Some(decrypter) => {
                 let n = decrypt_then_verify(token.as_ref(), decrypter, &self.jws)?;
+                // A JWT is compact (RFC 7519 §7.2) whatever the decrypter allows: a JSON JWE
+                // would carry header members outside the protected header, unchecked below.
+                if n.decrypted.serialization != crate::jws::Serialization::Compact {
+                    return Err(Error::SerializationMismatch {
+                        expected: "compact",
+                        found: n.decrypted.serialization.name(),
+                    });
+                }
                 (n.verified, Some(n.decrypted.protected))
             }
         };

@@ -123,3 +123,54 @@ fn nested_id_token_flow() {
     assert_eq!(n.decrypted.key.kid(), Some("rp-enc"));
     assert_eq!(n.verified.protected_header().typ(), Some("JWT"));
 }
+
+/// `jwt::Verifier::decrypt_with` takes compact JWEs only (RFC 7519 §7.2), whatever its
+/// decrypter allows: a JSON JWE could carry `cty` or replicated claims outside the protected
+/// header, where the §5.3 check does not look.
+#[test]
+fn nested_jwts_are_compact_jwes() {
+    let issuer = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
+    let rp_enc = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
+    let claims =
+        serde_json::json!({"iss": "https://op.example", "sub": "alice", "exp": 4_000_000_000u64});
+    let inner = joseguard::jwt::Signer::new(issuer.clone(), JwsAlgorithm::ES256)
+        .unwrap()
+        .sign(&claims)
+        .unwrap();
+    let rp_public = rp_enc.to_public().unwrap();
+    let outer = jwe::Builder::new(inner.as_bytes(), ContentEncryption::A256Gcm)
+        .protected(Header::new().with("cty", "JWT"))
+        .recipient(&rp_public, Alg::EcdhEsA256KW)
+        .unwrap();
+    let decrypter = || {
+        Decrypter::new(
+            DecryptPolicy::new([Alg::EcdhEsA256KW], [ContentEncryption::A256Gcm]).unwrap(),
+            rp_enc.clone(),
+        )
+    };
+    let verifier =
+        joseguard::jwt::Verifier::new([JwsAlgorithm::ES256], issuer.to_public().unwrap())
+            .unwrap()
+            .issuer("https://op.example")
+            .decrypt_with(decrypter());
+    let compact = outer.compact().unwrap();
+    let token = verifier
+        .verify::<joseguard::jwt::Claims>(compact.as_bytes())
+        .unwrap();
+    assert_eq!(token.claims.sub.as_deref(), Some("alice"));
+    for json in [outer.flattened().unwrap(), outer.general().unwrap()] {
+        let e = verifier
+            .verify::<joseguard::jwt::Claims>(json.as_bytes())
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                joseguard::Error::SerializationMismatch {
+                    expected: "compact",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+}
