@@ -31,6 +31,12 @@ pub fn configuration_url(issuer: &str) -> String {
 /// Fetches and checks `issuer`'s discovery document under the JWK Set fetch rules of `config`
 /// (`https` except loopback, no redirects, the timeout and body limit).
 pub async fn discover(issuer: &str, config: &RemoteConfig) -> Result<Discovered, KeySourceError> {
+    if issuer.contains(['?', '#']) {
+        // The well-known path is appended: a query or fragment would swallow it.
+        return Err(KeySourceError::Config(format!(
+            "issuer {issuer:?}: an issuer has no query or fragment"
+        )));
+    }
     let fetcher = Fetcher::new(FetchPolicy {
         timeout: config.timeout,
         max_body_bytes: config.max_body_bytes,
@@ -57,6 +63,16 @@ pub async fn discover(issuer: &str, config: &RemoteConfig) -> Result<Discovered,
     let jwks_uri = field("jwks_uri").ok_or_else(|| {
         KeySourceError::Config(format!("the discovery document at {url} has no jwks_uri"))
     })?;
+    // Plain http is allowed to loopback for local test servers and sidecars; a remote issuer's
+    // document may not use that exemption to point the fetcher at this machine's services.
+    let keys_url = fetcher
+        .url(jwks_uri)
+        .map_err(|e| KeySourceError::Config(format!("jwks_uri {e}")))?;
+    if url.scheme() == "https" && keys_url.scheme() != "https" {
+        return Err(KeySourceError::Config(format!(
+            "the discovery document at {url} names a plain-http jwks_uri"
+        )));
+    }
     let signing_algorithms = doc
         .get("id_token_signing_alg_values_supported")
         .and_then(serde_json::Value::as_array)
@@ -79,5 +95,20 @@ impl RemoteJwks {
     pub async fn from_issuer(issuer: &str, config: RemoteConfig) -> Result<Self, KeySourceError> {
         let discovered = discover(issuer, &config).await?;
         RemoteJwks::new(&discovered.jwks_uri, config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_issuer_with_a_query_or_fragment_is_refused_before_any_fetch() {
+        for issuer in ["http://127.0.0.1:9/op?tenant=a", "http://127.0.0.1:9/op#x"] {
+            let e = discover(issuer, &RemoteConfig::default())
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains("no query or fragment"), "{e}");
+        }
     }
 }

@@ -120,11 +120,6 @@ impl Fetcher {
         Ok(Fetcher { client, policy })
     }
 
-    /// The policy.
-    pub fn policy(&self) -> &FetchPolicy {
-        &self.policy
-    }
-
     /// Parses `url` and checks that this fetcher may fetch it.
     pub fn url(&self, url: &str) -> Result<Url, FetchError> {
         let parsed = Url::parse(url).map_err(|e| FetchError::Url(format!("{url:?}: {e}")))?;

@@ -75,7 +75,10 @@ struct State {
     set: Option<Arc<JwkSet>>,
     fetched_at: Option<Instant>,
     fresh_until: Option<Instant>,
+    /// When the last fetch started, and when the last one that finished had started: they
+    /// differ while a fetch runs, or after one was abandoned (its caller went away).
     last_attempt: Option<Instant>,
+    last_finished: Option<Instant>,
     last_error: Option<KeySourceError>,
     /// Bumped after every fetch attempt; lets waiters of a single flight see it happened.
     generation: u64,
@@ -143,7 +146,8 @@ impl RemoteJwks {
         }
     }
 
-    /// Fetches now unless a fetch happened within the cooldown (used at start-up to be ready).
+    /// The set, fetching it when there is none or it is stale (used at start-up to be ready); a
+    /// fetch that failed within the cooldown is reported rather than repeated.
     pub async fn warm_up(&self) -> Result<Arc<JwkSet>, KeySourceError> {
         self.keys_for(None).await
     }
@@ -178,23 +182,15 @@ impl RemoteJwks {
             return Ok(self.refresh(generation).await.unwrap_or_else(|_| s.clone()));
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let failed_recently = !cooled_down
-            && self
-                .state
-                .lock()
-                .expect("lock poisoned")
-                .last_error
-                .is_some();
-        let result = if failed_recently {
-            Err(self
-                .state
-                .lock()
-                .expect("lock poisoned")
-                .last_error
-                .clone()
-                .expect("checked above"))
-        } else {
-            self.refresh(generation).await
+        // One read of the last error: a refresh finishing meanwhile must not change the answer
+        // between looking and taking.
+        let failed_recently = match cooled_down {
+            true => None,
+            false => self.state.lock().expect("lock poisoned").last_error.clone(),
+        };
+        let result = match failed_recently {
+            Some(e) => Err(e),
+            None => self.refresh(generation).await,
         };
         match result {
             Ok(s) => Ok(s),
@@ -227,12 +223,26 @@ impl RemoteJwks {
                 };
             }
         }
-        self.fetches.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
+        {
+            // The attempt counts from its start: a caller that goes away mid-fetch (a reset
+            // request) drops this future, and the next caller must not simply fetch again, or
+            // aborted requests naming unknown kids would keep the provider busy.
+            let mut st = self.state.lock().expect("lock poisoned");
+            // Holding the flight lock, nothing runs: a start without a finish was abandoned.
+            let abandoned = st.last_attempt.filter(|t| st.last_finished != Some(*t));
+            if abandoned.is_some_and(|t| started.duration_since(t) < self.config.cooldown) {
+                return Err(KeySourceError::Unavailable(
+                    "a fetch was abandoned moments ago; waiting out the cooldown".into(),
+                ));
+            }
+            st.last_attempt = Some(started);
+        }
+        self.fetches.fetch_add(1, Ordering::Relaxed);
         let outcome = self.fetch().await;
         let mut st = self.state.lock().expect("lock poisoned");
         st.generation += 1;
-        st.last_attempt = Some(started);
+        st.last_finished = Some(started);
         match outcome {
             Ok((set, ttl)) => {
                 tracing::info!(url = %self.url, keys = set.len(), ttl_s = ttl.as_secs(), "JWK Set fetched");

@@ -208,6 +208,43 @@ async fn concurrent_misses_share_one_fetch() {
     assert_eq!(jwks.stats().fetches, 1);
 }
 
+/// Callers that go away mid-fetch (reset requests naming unknown kids) do not get one fetch
+/// each: the abandoned attempt counts for the cooldown; once it has passed, one fetch runs.
+#[tokio::test]
+async fn abandoned_fetches_still_count_for_the_cooldown() {
+    let k1 = key("k1");
+    let (server, url) = start(serve(&[&k1], None)).await;
+    let jwks = RemoteJwks::new(&url, quick()).unwrap();
+    jwks.keys_for(Some("k1")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    *server.delay.lock().unwrap() = Duration::from_millis(200);
+    let first =
+        tokio::time::timeout(Duration::from_millis(20), jwks.keys_for(Some("nobody"))).await;
+    assert!(first.is_err(), "the caller gave up first");
+    for _ in 0..9 {
+        // Within the cooldown: answered from the set in hand, no fetch.
+        let again =
+            tokio::time::timeout(Duration::from_millis(20), jwks.keys_for(Some("nobody"))).await;
+        assert!(again.is_ok_and(|set| set.unwrap().by_kid("nobody").next().is_none()));
+    }
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(
+        server.hits.load(Ordering::SeqCst),
+        2,
+        "one fetch for ten abandoned callers"
+    );
+    // The set in hand still serves known kids meanwhile.
+    assert_eq!(jwks.keys_for(Some("k1")).await.unwrap().len(), 1);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    *server.delay.lock().unwrap() = Duration::ZERO;
+    jwks.keys_for(Some("nobody")).await.unwrap();
+    assert_eq!(
+        server.hits.load(Ordering::SeqCst),
+        3,
+        "one fetch after the cooldown"
+    );
+}
+
 #[tokio::test]
 async fn slow_servers_time_out_and_fail_closed_without_a_set() {
     let k1 = key("k1");
