@@ -29,7 +29,7 @@ pub async fn app(issuer: &str) -> Result<Router, Box<dyn std::error::Error>> {
         .await?
         .algorithms([ES256, RS256])?
         .audience("api");
-    let writer = auth.clone().require(|claims| {
+    let writer = auth.clone().rule(|claims| {
         let scopes = claims["scope"].as_str().unwrap_or("");
         match scopes.split(' ').any(|s| s == "orders:write") {
             true => Ok(()),

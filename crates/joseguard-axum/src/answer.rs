@@ -49,9 +49,13 @@ impl Refusal {
         if self.status != StatusCode::UNAUTHORIZED && error.is_none() {
             return None;
         }
+        // RFC 6750 §3: %x20-21 / %x23-5B / %x5D-7E only. Anything else (an attacker's
+        // non-ASCII kid in the detail) becomes '?', so the header always exists; capped.
         let quoted = |s: &str| -> String {
             s.chars()
-                .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
+                .filter(|c| *c != '"' && *c != '\\')
+                .map(|c| if (' '..='~').contains(&c) { c } else { '?' })
+                .take(200)
                 .collect()
         };
         let mut value = format!("Bearer realm=\"{}\"", quoted(&self.realm));
@@ -87,5 +91,26 @@ impl IntoResponse for Refusal {
             h.insert(header::RETRY_AFTER, HeaderValue::from(30u32));
         }
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An attacker's non-ASCII `kid` in the detail never costs the 401 its challenge.
+    #[test]
+    fn the_challenge_survives_any_detail() {
+        let r = Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            "kid_unknown",
+            "kid unknown: \"\u{e9}\u{0}\\\"",
+            "api",
+        );
+        let resp = r.into_response();
+        assert_eq!(
+            resp.headers()[header::WWW_AUTHENTICATE].to_str().unwrap(),
+            "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"kid unknown: ??\""
+        );
     }
 }

@@ -37,7 +37,7 @@ pub struct Verified {
 
 /// JWT bearer authentication as a tower [`Layer`](tower::Layer): keys, allowed algorithms, the
 /// claim validation and rules. Clones share the keys (and their cache), so one value can be
-/// refined per route: `auth.clone().audience("billing").require(...)`.
+/// refined per route: `auth.clone().audience("billing").rule(...)`.
 #[derive(Clone)]
 pub struct JwtAuth {
     keys: JwksSource,
@@ -130,9 +130,20 @@ impl JwtAuth {
         self.map_validation(|v| v.audience(aud))
     }
 
-    /// Replaces the claim validation (leeway, required claims, `typ`, maximum age...).
-    pub fn validation(self, validation: Validation) -> JwtAuth {
-        JwtAuth { validation, ..self }
+    /// Adjusts the claim validation (leeway, required claims, `typ`, maximum age...), keeping
+    /// what is already required: an issuer from [`from_issuer`](Self::from_issuer) or
+    /// [`issuer`](Self::issuer) cannot be dropped this way.
+    ///
+    /// ```
+    /// # fn f(auth: joseguard_axum::JwtAuth) -> joseguard_axum::JwtAuth {
+    /// auth.map_validation(|v| v.typ(["at+jwt"]).leeway(30))
+    /// # }
+    /// ```
+    pub fn map_validation(self, f: impl FnOnce(Validation) -> Validation) -> JwtAuth {
+        JwtAuth {
+            validation: f(self.validation),
+            ..self
+        }
     }
 
     /// Adds a rule over the verified claims; a request whose claims it refuses is answered 403
@@ -140,7 +151,7 @@ impl JwtAuth {
     ///
     /// ```
     /// # fn f(auth: joseguard_axum::JwtAuth) -> joseguard_axum::JwtAuth {
-    /// auth.require(|claims| {
+    /// auth.rule(|claims| {
     ///     let scopes = claims["scope"].as_str().unwrap_or("");
     ///     match scopes.split(' ').any(|s| s == "orders:write") {
     ///         true => Ok(()),
@@ -149,7 +160,7 @@ impl JwtAuth {
     /// })
     /// # }
     /// ```
-    pub fn require(
+    pub fn rule(
         mut self,
         rule: impl Fn(&Value) -> Result<(), String> + Send + Sync + 'static,
     ) -> JwtAuth {
@@ -161,13 +172,6 @@ impl JwtAuth {
     pub fn realm(self, realm: &str) -> JwtAuth {
         JwtAuth {
             realm: realm.into(),
-            ..self
-        }
-    }
-
-    fn map_validation(self, f: impl FnOnce(Validation) -> Validation) -> JwtAuth {
-        JwtAuth {
-            validation: f(self.validation),
             ..self
         }
     }

@@ -30,7 +30,7 @@
 //!   `issuer` checked, its `jwks_uri` used), cached and refreshed on rotation by
 //!   `joseguard-keys`.
 //! - Per route: its own layer, with an audience and claim rules as closures
-//!   ([`JwtAuth::require`]); layers share their keys.
+//!   ([`JwtAuth::rule`]); layers share their keys.
 //! - Answers as RFC 6750 and RFC 9457 want them: 401 with `WWW-Authenticate: Bearer` (with
 //!   `error="invalid_token"` and a description when a token was refused) and an
 //!   `application/problem+json` body with a stable `code`; 403 `insufficient_scope` when a rule

@@ -105,7 +105,7 @@ async fn service(auth: JwtAuth) -> String {
     let auth = auth.audience("api");
     let admin = auth
         .clone()
-        .require(|c| match c["scope"].as_str() == Some("admin") {
+        .rule(|c| match c["scope"].as_str() == Some("admin") {
             true => Ok(()),
             false => Err("scope admin required".into()),
         });

@@ -147,14 +147,19 @@ pub fn challenge(resp: &mut Response, denial: &Denial, realm: &str) {
     if status != StatusCode::UNAUTHORIZED && error.is_none() {
         return;
     }
-    let realm: String = realm.chars().filter(|c| *c != '"' && *c != '\\').collect();
+    // RFC 6750 §3: %x20-21 / %x23-5B / %x5D-7E only. Anything else (an attacker's non-ASCII
+    // kid in the detail) becomes '?', so the challenge is never dropped; capped.
+    let quoted = |s: &str| -> String {
+        s.chars()
+            .filter(|c| *c != '"' && *c != '\\')
+            .map(|c| if (' '..='~').contains(&c) { c } else { '?' })
+            .take(200)
+            .collect()
+    };
+    let realm = quoted(realm);
     let mut value = format!("Bearer realm=\"{realm}\"");
     if let Some(e) = error {
-        let desc: String = denial
-            .detail
-            .chars()
-            .filter(|c| *c != '"' && *c != '\\' && !c.is_control())
-            .collect();
+        let desc = quoted(&denial.detail);
         value.push_str(&format!(", error=\"{e}\", error_description=\"{desc}\""));
     }
     if let Ok(v) = HeaderValue::from_str(&value) {
@@ -165,6 +170,20 @@ pub fn challenge(resp: &mut Response, denial: &Denial, realm: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An attacker's non-ASCII `kid` in the detail never costs the 401 its challenge.
+    #[test]
+    fn the_challenge_survives_any_detail() {
+        let mut resp = Response::new(axum::body::Body::empty());
+        *resp.status_mut() = StatusCode::UNAUTHORIZED;
+        let denial = Denial::new(Code::KidUnknown, "kid unknown: \"\u{e9}\u{0}\\\"\"");
+        challenge(&mut resp, &denial, "api\u{2028}");
+        let value = resp.headers()[header::WWW_AUTHENTICATE].to_str().unwrap();
+        assert_eq!(
+            value,
+            "Bearer realm=\"api?\", error=\"invalid_token\", error_description=\"kid unknown: ??\""
+        );
+    }
 
     /// Every code has a status and a stable name: what docs/gateway.md's answer table lists.
     #[test]
