@@ -16,7 +16,7 @@ use crate::jwk::{Jwk, JwkSet};
 pub struct JweLimits {
     /// Largest token, in bytes (default 1 MiB).
     pub max_token_bytes: usize,
-    /// Largest encoded protected header, in bytes (default 16 KiB).
+    /// Largest encoded protected header, in bytes (default 64 KiB, as for JWS).
     pub max_header_bytes: usize,
     /// Most recipients in a general JSON JWE (default 16).
     pub max_recipients: usize,
@@ -33,7 +33,7 @@ impl Default for JweLimits {
     fn default() -> Self {
         JweLimits {
             max_token_bytes: 1 << 20,
-            max_header_bytes: 16 << 10,
+            max_header_bytes: 64 << 10,
             max_recipients: 16,
             max_key_candidates: 8,
             max_decompressed_bytes: 250_000,

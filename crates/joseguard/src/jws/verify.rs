@@ -18,7 +18,8 @@ use crate::jwk::{Jwk, JwkSet, KeyOperation};
 pub struct Limits {
     /// Largest token accepted, in bytes (default 1 MiB).
     pub max_token_bytes: usize,
-    /// Largest encoded protected header, in bytes (default 16 KiB: room for an `x5c` chain).
+    /// Largest encoded protected header, in bytes (default 64 KiB: room for an `x5c` chain of
+    /// three ML-DSA-87 certificates, about 7.5 KB each before two base64 encodings).
     pub max_header_bytes: usize,
     /// Most signatures in a general JSON JWS (default 16).
     pub max_signatures: usize,
@@ -30,7 +31,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_token_bytes: 1 << 20,
-            max_header_bytes: 16 << 10,
+            max_header_bytes: 64 << 10,
             max_signatures: 16,
             max_key_candidates: 8,
         }

@@ -307,3 +307,40 @@ fn seeded_key(set: MlDsa) -> Jwk {
     der.extend_from_slice(&[0u8; 32]);
     Jwk::from_der(&der).unwrap()
 }
+
+/// A signature carrying an `x5c` chain of three ML-DSA-87-sized certificates (about 7.5 KB of
+/// DER each: a 2,592-byte key and a 4,627-byte signature) verifies within the default limits;
+/// at 16 KiB, the old header limit, it did not.
+#[test]
+fn an_ml_dsa_certificate_chain_fits_the_default_header_limit() {
+    use base64::Engine;
+    let k = key(MlDsa::MlDsa87);
+    let der = |seed: u8| vec![seed; 7_500];
+    let chain: Vec<String> = (1..=3)
+        .map(|i| base64::engine::general_purpose::STANDARD.encode(der(i)))
+        .collect();
+    let token = jws::Builder::new(b"signed with a PQ certificate")
+        .signer(
+            &k,
+            JwsAlgorithm::MlDsa87,
+            Header::new().with("x5c", json!(chain)),
+        )
+        .unwrap()
+        .compact()
+        .unwrap();
+    let header_len = token.split('.').next().unwrap().len();
+    assert!(header_len > 16 << 10, "{header_len}");
+    let verified = verifier(MlDsa::MlDsa87, &k)
+        .verify(token.as_bytes())
+        .unwrap();
+    assert_eq!(
+        verified
+            .protected_header()
+            .get("x5c")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+}
