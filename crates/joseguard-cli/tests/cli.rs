@@ -1312,7 +1312,7 @@ fn hsm_keys_sign_from_the_command_line() {
     .ok();
     let claims = jg(&["jwt", "verify", "--key", &pub_file], &jwt).text();
     assert!(claims.contains("\"sub\":\"alice\""), "{claims}");
-    let wrong = d.file("wrong", b"0000\n");
+    let wrong = d.file("wrong", b"wrong-Jv3Tq\n");
     let r = jg(
         &[
             "jws",
@@ -1330,7 +1330,7 @@ fn hsm_keys_sign_from_the_command_line() {
     );
     assert_eq!(r.code, 2, "{}", r.err);
     assert!(
-        r.err.contains("refused the PIN") && !r.err.contains("0000"),
+        r.err.contains("refused the PIN") && !r.err.contains("wrong-Jv3Tq"),
         "{}",
         r.err
     );
@@ -1343,7 +1343,7 @@ fn hsm_keys_sign_from_the_command_line() {
     let r = jg(&["serve", "--check", "--config", &cfg], b"");
     assert_eq!(r.code, 2, "{}", r.err);
     assert!(
-        r.err.contains("refused the PIN") && !r.err.contains("0000"),
+        r.err.contains("refused the PIN") && !r.err.contains("wrong-Jv3Tq"),
         "{}",
         r.err
     );

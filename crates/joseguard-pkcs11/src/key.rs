@@ -66,8 +66,20 @@ impl Pin {
         }
     }
 
+    /// A digest of the PIN as it reads now: to tell whether the source changed since the token
+    /// refused it, without keeping the PIN.
+    fn fingerprint(&self) -> Option<Vec<u8>> {
+        let pin = self.text().ok()?;
+        Some(Sha2::Sha256.digest(pin.as_bytes()))
+    }
+
     fn read(&self) -> Result<AuthPin, Pkcs11Error> {
-        let text = match self {
+        Ok(AuthPin::from(self.text()?.to_string()))
+    }
+
+    /// The PIN, one trailing newline (and carriage return) removed.
+    fn text(&self) -> Result<Zeroizing<String>, Pkcs11Error> {
+        let mut text = match self {
             Pin::File(path) => Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
                 Pkcs11Error::Pin(format!(
                     "cannot read the PIN file {}: {}",
@@ -79,12 +91,16 @@ impl Pin {
                 Pkcs11Error::Pin(format!("the environment variable {var} is not set"))
             })?),
         };
-        let pin = text.strip_suffix('\n').unwrap_or(&text);
-        let pin = pin.strip_suffix('\r').unwrap_or(pin);
-        if pin.is_empty() {
+        if text.ends_with('\n') {
+            text.pop();
+            if text.ends_with('\r') {
+                text.pop();
+            }
+        }
+        if text.is_empty() {
             return Err(Pkcs11Error::Pin("the PIN is empty".into()));
         }
-        Ok(AuthPin::from(pin.to_owned()))
+        Ok(text)
     }
 }
 
@@ -182,6 +198,8 @@ struct Inner {
     healthy: AtomicBool,
     /// Set while a thread is logging in again after a loss: one at a time.
     recovering: AtomicBool,
+    /// Logins the token refused while recovering (each brings a PIN lock-out closer).
+    refused_logins: AtomicU64,
     unavailable: AtomicU64,
 }
 
@@ -276,6 +294,7 @@ impl Pkcs11Key {
                 freed: Condvar::new(),
                 healthy: AtomicBool::new(true),
                 recovering: AtomicBool::new(false),
+                refused_logins: AtomicU64::new(0),
                 unavailable: AtomicU64::new(0),
             }),
         };
@@ -328,6 +347,12 @@ impl Pkcs11Key {
     /// which a background thread attempts every second, with or without traffic).
     pub fn is_available(&self) -> bool {
         self.inner.healthy.load(Ordering::Acquire)
+    }
+
+    /// Logins the token refused while the key was recovering, since start. A refused PIN is
+    /// not offered again until the PIN file or variable changes.
+    pub fn refused_logins(&self) -> u64 {
+        self.inner.refused_logins.load(Ordering::Relaxed)
     }
 
     /// Signatures refused because the key was unavailable, since start.
@@ -462,9 +487,18 @@ impl Pkcs11Key {
         let weak: Weak<Inner> = Arc::downgrade(&self.inner);
         let spawned = std::thread::Builder::new()
             .name("pkcs11-recover".into())
-            .spawn(move || loop {
+            .spawn(move || {
+                // The PIN the token last refused (its digest): never offered again, since HSMs
+                // lock the user PIN after a few wrong tries and only the security officer can
+                // unlock it. A changed PIN file or variable is tried.
+                let mut refused: Option<Vec<u8>> = None;
+                loop {
                 std::thread::sleep(Duration::from_secs(1));
                 let Some(inner) = weak.upgrade() else { return };
+                let pin_now = inner.pin.fingerprint();
+                if pin_now.is_some() && pin_now == refused {
+                    continue;
+                }
                 match open_session(&inner.module, &inner.uri, &inner.pin) {
                     Ok(session) => {
                         if let Ok(mut pool) = inner.pool.lock() {
@@ -477,9 +511,15 @@ impl Pkcs11Key {
                         tracing::info!(key = %inner.uri, "PKCS#11 token back; logged in again");
                         return;
                     }
+                    Err(e @ Pkcs11Error::PinRefused(_)) => {
+                        tracing::error!(key = %inner.uri, error = %e, "PKCS#11 login refused; not trying this PIN again until its source changes");
+                        refused = pin_now;
+                        inner.refused_logins.fetch_add(1, Ordering::Relaxed);
+                    }
                     Err(e) => {
                         tracing::debug!(key = %inner.uri, error = %e, "PKCS#11 token still unavailable")
                     }
+                }
                 }
             });
         if spawned.is_err() {
@@ -667,13 +707,13 @@ fn open_session(
             RvError::PinIncorrect | RvError::PinInvalid | RvError::PinLenRange,
             _,
         )) => {
-            return Err(Pkcs11Error::Pin(format!(
+            return Err(Pkcs11Error::PinRefused(format!(
                 "the token {} refused the PIN",
                 uri_token(uri)
             )))
         }
         Err(CkError::Pkcs11(RvError::PinLocked, _)) => {
-            return Err(Pkcs11Error::Pin(format!(
+            return Err(Pkcs11Error::PinRefused(format!(
                 "the PIN of the token {} is locked",
                 uri_token(uri)
             )))

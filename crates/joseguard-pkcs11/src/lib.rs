@@ -43,8 +43,11 @@ pub enum Pkcs11Error {
     Module(String),
     /// No token with that label or serial, or it refused the login.
     Token(String),
-    /// The PIN could not be read, or the token refused it.
+    /// The PIN could not be read.
     Pin(String),
+    /// The token refused the PIN or has locked it: trying the same PIN again only brings a
+    /// lock-out closer.
+    PinRefused(String),
     /// No such key, several, or one of a type joseguard does not sign with.
     Key(String),
 }
@@ -55,7 +58,7 @@ impl fmt::Display for Pkcs11Error {
             Pkcs11Error::Uri(m) => write!(f, "PKCS#11 URI: {m}"),
             Pkcs11Error::Module(m) => write!(f, "PKCS#11 module: {m}"),
             Pkcs11Error::Token(m) => write!(f, "PKCS#11 token: {m}"),
-            Pkcs11Error::Pin(m) => write!(f, "PKCS#11 PIN: {m}"),
+            Pkcs11Error::Pin(m) | Pkcs11Error::PinRefused(m) => write!(f, "PKCS#11 PIN: {m}"),
             Pkcs11Error::Key(m) => write!(f, "PKCS#11 key: {m}"),
         }
     }

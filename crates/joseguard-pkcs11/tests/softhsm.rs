@@ -151,13 +151,13 @@ fn digests_computed_elsewhere_sign_too() {
 fn start_up_errors_name_what_is_wrong_and_never_the_pin() {
     let Some(hsm) = hsm() else { return };
     let wrong = hsm.dir.join("wrong-pin");
-    std::fs::write(&wrong, "0000\n").unwrap();
+    std::fs::write(&wrong, "wrong-Jv3Tq\n").unwrap();
     let mut c = config(hsm, "ec-256");
     c.pin = Some(Pin::File(wrong));
     let e = Pkcs11Key::open(c).unwrap_err();
-    assert!(matches!(e, Pkcs11Error::Pin(_)), "{e}");
+    assert!(matches!(e, Pkcs11Error::PinRefused(_)), "{e}");
     assert!(
-        e.to_string().contains("refused the PIN") && !e.to_string().contains("0000"),
+        e.to_string().contains("refused the PIN") && !e.to_string().contains("wrong-Jv3Tq"),
         "{e}"
     );
     let e = Pkcs11Key::open(config(hsm, "no-such-key")).unwrap_err();
@@ -222,9 +222,12 @@ fn more_signers_than_sessions_wait_their_turn() {
 #[test]
 fn an_unplugged_token_is_unavailable_then_recovers() {
     let Some(hsm) = hsm() else { return };
+    // The key's own PIN file, which an operator gets wrong while the HSM is away.
+    let pin_file = hsm.dir.join("spare-pin");
+    std::fs::copy(&hsm.pin_file, &pin_file).unwrap();
     let mut c = Pkcs11Config::new(hsm.uri_in(SPARE, "ec-256").parse().unwrap());
     c.module = Some(hsm.spare_module());
-    c.pin = Some(Pin::File(hsm.pin_file.clone()));
+    c.pin = Some(Pin::File(pin_file.clone()));
     let k = Pkcs11Key::open(c).unwrap();
     let jwk = k.clone().into_jwk().unwrap();
     let sign = || {
@@ -242,8 +245,19 @@ fn an_unplugged_token_is_unavailable_then_recovers() {
     std::thread::sleep(Duration::from_millis(1100));
     assert_eq!(sign().unwrap_err().code(), "key_unavailable");
     // The HSM comes back with its token (SoftHSM2 reads its tokens when initialised).
+    std::fs::write(&pin_file, "9999\n").unwrap();
     drop(unplugged);
     hsm.restart_spare();
+    // Back with a wrong PIN: refused once, then not offered again (HSMs lock the PIN after a
+    // few wrong tries), until the file changes.
+    std::thread::sleep(Duration::from_millis(3500));
+    assert!(!k.is_available());
+    assert_eq!(
+        k.refused_logins(),
+        1,
+        "one try with the wrong PIN, not one a second"
+    );
+    std::fs::copy(&hsm.pin_file, &pin_file).unwrap();
     // Nobody signs meanwhile (a load balancer has stopped sending): the key logs in again by
     // itself, so readiness comes back without traffic.
     let mut back = false;

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 pub const SOFTHSM2_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 
 /// The user PIN of the test token.
-pub const PIN: &str = "5678";
+pub const PIN: &str = "pin-Kq7Zx";
 
 /// The token's label.
 pub const TOKEN: &str = "signing";

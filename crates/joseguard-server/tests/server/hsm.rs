@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use base64::Engine;
+
 use joseguard::jws::{Verifier, VerifyPolicy};
 use joseguard::{jwt, EcCurve, Jwk, JwkSet, JwsAlgorithm, KeySpec, Sha2};
 use joseguard_testkit::{SoftHsm, SOFTHSM2_MODULE, SPARE};
@@ -178,11 +180,15 @@ async fn hsm_keys_sign_with_their_certificate() {
             "rsa" => {
                 // Only the thumbprint signed; the JWK Set still carries the chain.
                 assert!(header.get("x5c").is_none());
+                // The thumbprint is SHA-256 over the leaf's DER, the first x5c entry's bytes.
+                let x5c = set.keys()[0].member("x5c").unwrap().as_array().unwrap();
+                let leaf = base64::engine::general_purpose::STANDARD
+                    .decode(x5c[0].as_str().unwrap())
+                    .unwrap();
                 assert_eq!(
-                    header.get("x5t#S256").and_then(Value::as_str).map(str::len),
-                    Some(43)
+                    header.get("x5t#S256").and_then(Value::as_str),
+                    Some(joseguard::b64::encode(Sha2::Sha256.digest(&leaf)).as_str())
                 );
-                assert!(set.keys()[0].member("x5c").is_some());
             }
             _ => assert!(header.get("x5c").is_none()),
         }
@@ -206,7 +212,7 @@ async fn a_certificate_for_another_key_or_a_wrong_pin_stops_the_start() {
     let dir = std::env::temp_dir().join(format!("joseguard-hsm-cfg-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("chain.pem"), certificate_for(&other)).unwrap();
-    std::fs::write(dir.join("wrong-pin"), "0000\n").unwrap();
+    std::fs::write(dir.join("wrong-pin"), "wrong-Jv3Tq\n").unwrap();
     let cases = [
         (
             hsm_worker(
@@ -261,7 +267,7 @@ async fn a_certificate_for_another_key_or_a_wrong_pin_stops_the_start() {
             .expect("refused")
             .to_string();
         assert!(
-            e.contains(needle) && !e.contains("0000") && !e.contains("5678"),
+            e.contains(needle) && !e.contains("wrong-Jv3Tq") && !e.contains(joseguard_testkit::PIN),
             "{e}"
         );
     }

@@ -1233,10 +1233,21 @@ trust = ["pq"]
         .verify(compact.as_bytes())
         .unwrap();
     assert_eq!(verified.payload, doc);
-    // The parameter set binds: the same key never verifies as ML-DSA-44.
-    assert!(verifier(keys, JwsAlgorithm::MlDsa44, &[])
-        .verify(compact.as_bytes())
-        .is_err());
+    // The parameter set binds: the header relabelled ML-DSA-44, with both sets allowed, is
+    // refused for the key's set, not for the allowlist.
+    let (head, rest) = compact.split_once('.').unwrap();
+    let relabelled = String::from_utf8(joseguard::b64::decode(head, "header").unwrap())
+        .unwrap()
+        .replace("ML-DSA-65", "ML-DSA-44");
+    let forged = format!("{}.{rest}", b64url(relabelled.as_bytes()));
+    let both = Verifier::new(
+        VerifyPolicy::new([JwsAlgorithm::MlDsa44, JwsAlgorithm::MlDsa65]).unwrap(),
+        keys,
+    );
+    assert!(matches!(
+        both.verify(forged.as_bytes()).unwrap_err(),
+        joseguard::Error::KeyMismatch(_)
+    ));
     let resp = client()
         .post(gw.url("/workers/pq-check/verify"))
         .body(compact.to_owned())
