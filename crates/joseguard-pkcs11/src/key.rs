@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 use crate::{Pkcs11Error, Pkcs11Uri};
 
 /// Where the user PIN is. Read at every login, so a rotated PIN file is picked up.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Pin {
     /// A file holding the PIN (one trailing newline ignored).
@@ -153,6 +153,10 @@ fn module(path: &Path) -> Result<Pkcs11, Pkcs11Error> {
     Ok(m)
 }
 
+/// Keys open in this process, by module, URI, PIN source, pool size and wait.
+type OpenKeys = HashMap<(PathBuf, String, Pin, usize, Duration), Weak<Inner>>;
+static OPEN_KEYS: OnceLock<Mutex<OpenKeys>> = OnceLock::new();
+
 /// What kind of signing key, from its public key.
 #[derive(Debug, Clone, Copy)]
 enum Kind {
@@ -266,6 +270,24 @@ impl Pkcs11Key {
             .ok_or_else(|| {
                 Pkcs11Error::Pin("name where the PIN is (a file or an environment variable)".into())
             })?;
+        // A key already open with the same settings (the configuration reloaded while the
+        // previous runtime still holds it) is shared: a reload neither logs in again nor opens
+        // a second pool next to the first.
+        let id = (
+            path.clone(),
+            uri.to_string(),
+            pin.clone(),
+            config.sessions,
+            config.wait,
+        );
+        let mut open_keys = OPEN_KEYS
+            .get_or_init(Default::default)
+            .lock()
+            .map_err(|_| Pkcs11Error::Module("key registry poisoned".into()))?;
+        open_keys.retain(|_, k| k.strong_count() > 0);
+        if let Some(inner) = open_keys.get(&id).and_then(Weak::upgrade) {
+            return Ok(Pkcs11Key { inner });
+        }
         let module = module(&path)?;
         let (session, handle) = open_session(&module, &uri, &pin)?;
         let (public, kind) = public_key(&session, &uri, handle)?;
@@ -299,6 +321,7 @@ impl Pkcs11Key {
             }),
         };
         key.self_test()?;
+        open_keys.insert(id, Arc::downgrade(&key.inner));
         Ok(key)
     }
 
@@ -888,4 +911,32 @@ fn ec_public(session: &Session, public: ObjectHandle) -> Result<Jwk, String> {
         other => return Err(format!("curve {other} is not one joseguard signs with")),
     };
     Jwk::from_sec1_point(curve, &point).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use joseguard_testkit::{SoftHsm, SOFTHSM2_MODULE};
+
+    /// A reload opens its keys again while the previous runtime still holds them: the same
+    /// settings share the open key (no second login, no second pool); other settings do not.
+    #[test]
+    fn the_same_settings_share_one_open_key() {
+        let Some(hsm) = SoftHsm::for_test() else {
+            return;
+        };
+        let config = || {
+            let mut c = Pkcs11Config::new(hsm.uri("ec-384").parse().unwrap());
+            c.module = Some(PathBuf::from(SOFTHSM2_MODULE));
+            c.pin = Some(Pin::File(hsm.pin_file.clone()));
+            c
+        };
+        let a = Pkcs11Key::open(config()).unwrap();
+        let b = Pkcs11Key::open(config()).unwrap();
+        assert!(Arc::ptr_eq(&a.inner, &b.inner));
+        let mut smaller = config();
+        smaller.sessions = 2;
+        let c = Pkcs11Key::open(smaller).unwrap();
+        assert!(!Arc::ptr_eq(&a.inner, &c.inner));
+    }
 }
