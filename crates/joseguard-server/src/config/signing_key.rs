@@ -162,11 +162,21 @@ fn build(
                 CertificateHeader::X5c => ("x5c", chain.x5c),
                 CertificateHeader::X5tS256 => ("x5t#S256", Value::String(chain.x5t_s256)),
             };
-            (Some(named), Some(chain.not_after))
+            (Some(named), Some((chain.not_before, chain.not_after)))
         }
     };
-    let not_before = instant(&format!("{key}.not_before"), source.not_before)?;
-    let not_after = instant(&format!("{key}.not_after"), source.not_after)?;
+    // A key signs only while its certificate is valid too: rotation moves on when the leaf
+    // expires, and /readyz says so when no key is left.
+    let not_before = instant(&format!("{key}.not_before"), source.not_before)?
+        .max(certificate_expires.map(|(nb, _)| nb));
+    let not_after = match (
+        instant(&format!("{key}.not_after"), source.not_after)?,
+        certificate_expires.map(|(_, na)| na),
+    ) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let certificate_expires = certificate_expires.map(|(_, na)| na);
     if let (Some(nb), Some(na)) = (not_before, not_after) {
         if nb >= na {
             return Err(err(&format!("{key}.not_after"), "must be after not_before"));
@@ -267,58 +277,65 @@ fn save_new_key(path: &Path, json: &str) -> std::io::Result<()> {
     f.sync_all()
 }
 
-/// A signer's certificate chain: its `x5c` value, the leaf's `x5t#S256`, and the leaf's expiry.
+/// A signer's certificate chain: its `x5c` value, the leaf's `x5t#S256`, and the leaf's
+/// validity (seconds since the epoch).
 struct Chain {
     x5c: Value,
     x5t_s256: String,
+    not_before: i64,
     not_after: i64,
 }
 
-/// Reads a PEM chain (leaf first) whose leaf must certify exactly `key`'s public key.
+/// Reads a PEM chain, leaf first, each certificate issued by the next (by name), whose leaf
+/// certifies exactly `key`'s public key and has not expired.
 fn certificate_chain(key: &str, path: &Path, jwk: &Jwk) -> Result<Chain, ConfigError> {
     use base64::Engine;
-    use der::Encode;
+    use der::Decode;
     use x509_cert::Certificate;
-    let text =
-        std::fs::read_to_string(path).map_err(|e| err(key, format!("{}: {e}", path.display())))?;
-    let certs = Certificate::load_pem_chain(text.as_bytes()).map_err(|e| {
-        err(
-            key,
-            format!("{}: not a PEM certificate chain: {e}", path.display()),
-        )
-    })?;
-    let Some(leaf) = certs.first() else {
-        return Err(err(key, format!("{}: no certificate", path.display())));
-    };
-    let ders: Vec<Vec<u8>> = certs
+    let at = |why: String| err(key, format!("{}: {why}", path.display()));
+    let text = std::fs::read(path).map_err(|e| at(e.to_string()))?;
+    let ders = joseguard_keys::x5c::load_pem_certs(&text).map_err(at)?;
+    let certs: Vec<Certificate> = ders
         .iter()
-        .map(|c| c.to_der())
+        .map(|d| Certificate::from_der(d))
         .collect::<Result<_, _>>()
-        .map_err(|e| err(key, e))?;
+        .map_err(|e| at(e.to_string()))?;
     let leaf_key = Jwk::from_certificate_der(&ders[0]).map_err(|e| err(key, e))?;
     if leaf_key.thumbprint(Sha2::Sha256) != jwk.thumbprint(Sha2::Sha256) {
         return Err(err(key, "the first certificate is not for this key"));
     }
-    let not_after = leaf
-        .tbs_certificate
-        .validity
-        .not_after
-        .to_unix_duration()
-        .as_secs() as i64;
+    for (n, pair) in certs.windows(2).enumerate() {
+        if pair[0].tbs_certificate.issuer != pair[1].tbs_certificate.subject {
+            return Err(at(format!(
+                "certificate {} was not issued by certificate {} (leaf first, then each issuer)",
+                n + 1,
+                n + 2
+            )));
+        }
+    }
+    let validity = &certs[0].tbs_certificate.validity;
+    let seconds = |t: &x509_cert::time::Time| t.to_unix_duration().as_secs() as i64;
+    let (not_before, not_after) = (seconds(&validity.not_before), seconds(&validity.not_after));
+    if not_after <= joseguard::jwt::now() {
+        return Err(at(format!(
+            "the signer's certificate expired {} s ago",
+            joseguard::jwt::now() - not_after
+        )));
+    }
     let b64 = base64::engine::general_purpose::STANDARD;
     Ok(Chain {
         x5c: Value::Array(ders.iter().map(|d| b64.encode(d).into()).collect()),
         x5t_s256: joseguard::b64::encode(Sha2::Sha256.digest(&ders[0])),
+        not_before,
         not_after,
     })
 }
 
-/// Logs when a certificate expires within `window` (the metric says it on every scrape).
+/// Logs when the certificate expires within `window` (the metric gives the time left on every
+/// scrape; an expired one was refused already).
 fn warn_expiry(worker: &str, kid: &str, not_after: i64, window: Duration) {
     let left = not_after - joseguard::jwt::now();
-    if left < 0 {
-        tracing::warn!(worker, kid, "the signer's certificate has expired");
-    } else if left < window.as_secs() as i64 {
+    if left < window.as_secs() as i64 {
         tracing::warn!(
             worker,
             kid,

@@ -94,16 +94,35 @@ async fn jwks(gw: &Gw, worker: &str) -> JwkSet {
 
 /// A certificate for `public` (the HSM key), issued by a throwaway CA, as PEM (leaf, CA).
 fn certificate_for(public: &Jwk) -> String {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    certificate_with(public, 10, "joseguard test CA")
+}
+
+/// A leaf for `public` valid until `days` from now (negative: expired), issued by a CA named
+/// "joseguard test CA"; the file then holds a CA certificate named `ca_in_file` (another name:
+/// a chain that does not link).
+fn certificate_with(public: &Jwk, days: i64, ca_in_file: &str) -> String {
+    let ca = |name: &str| {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        let cert = params.self_signed(&key).unwrap();
+        (params, key, cert)
+    };
+    let (params, key, _) = ca("joseguard test CA");
+    let (_, _, in_file) = ca(ca_in_file);
     let spki = rcgen::SubjectPublicKeyInfo::from_der(&public.to_spki_der().unwrap()).unwrap();
     let mut leaf = rcgen::CertificateParams::new(vec!["signer.example".into()]).unwrap();
-    leaf.not_after = time::OffsetDateTime::now_utc() + time::Duration::days(10);
-    let issuer = rcgen::Issuer::new(ca, ca_key);
-    let cert = leaf.signed_by(&spki, &issuer).unwrap();
-    format!("{}{}", cert.pem(), ca_cert.pem())
+    let now = time::OffsetDateTime::now_utc();
+    leaf.not_before = now - time::Duration::days(30);
+    leaf.not_after = now + time::Duration::days(days);
+    let cert = leaf
+        .signed_by(&spki, &rcgen::Issuer::new(params, key))
+        .unwrap();
+    format!("{}{}", cert.pem(), in_file.pem())
 }
 
 #[tokio::test]
@@ -212,6 +231,25 @@ async fn a_certificate_for_another_key_or_a_wrong_pin_stops_the_start() {
     let dir = std::env::temp_dir().join(format!("joseguard-hsm-cfg-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("chain.pem"), certificate_for(&other)).unwrap();
+    let ec_public = {
+        let mut c = joseguard_pkcs11::Pkcs11Config::new(hsm.uri("ec-256").parse().unwrap());
+        c.module = Some(SOFTHSM2_MODULE.into());
+        c.pin = Some(joseguard_pkcs11::Pin::File(hsm.pin_file.clone()));
+        joseguard_pkcs11::Pkcs11Key::open(c)
+            .unwrap()
+            .public()
+            .clone()
+    };
+    std::fs::write(
+        dir.join("expired.pem"),
+        certificate_with(&ec_public, -1, "joseguard test CA"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("unlinked.pem"),
+        certificate_with(&ec_public, 10, "another CA"),
+    )
+    .unwrap();
     std::fs::write(dir.join("wrong-pin"), "wrong-Jv3Tq\n").unwrap();
     let cases = [
         (
@@ -223,6 +261,26 @@ async fn a_certificate_for_another_key_or_a_wrong_pin_stops_the_start() {
                 "certificate_chain = \"chain.pem\"",
             ),
             "the first certificate is not for this key",
+        ),
+        (
+            hsm_worker(
+                hsm,
+                "ec",
+                &hsm.uri("ec-256"),
+                r#"["ES256"]"#,
+                "certificate_chain = \"expired.pem\"",
+            ),
+            "the signer's certificate expired",
+        ),
+        (
+            hsm_worker(
+                hsm,
+                "ec",
+                &hsm.uri("ec-256"),
+                r#"["ES256"]"#,
+                "certificate_chain = \"unlinked.pem\"",
+            ),
+            "certificate 1 was not issued by certificate 2",
         ),
         (
             hsm_worker(hsm, "ec", &hsm.uri("ec-256"), r#"["ES256"]"#, "")
