@@ -190,6 +190,9 @@ fn build(
         not_after,
         certificate,
         certificate_expires,
+        slots: hsm
+            .as_ref()
+            .map(|_| Arc::new(tokio::sync::Semaphore::new(w.sessions.max(1)))),
         hsm,
     })
 }

@@ -21,6 +21,9 @@ use crate::verify::decide;
 use crate::workers::authorize::{authorize, Authorized};
 use crate::workers::sign::{audit_hash, choose_alg, perform, Subject};
 
+/// How long a signature waits for one of its HSM key's sessions before 503 `key_unavailable`.
+const HSM_SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub(super) fn routes() -> Router<App> {
     Router::new()
         .route("/workers/{name}/sign", post(sign))
@@ -162,11 +165,28 @@ async fn sign(State(app): State<App>, Path(name): Path<String>, req: Request) ->
         let (subject, asked) = parse_sign_request(&parts.headers, &body)?;
         outcome.data_hash = Some(subject.audit_hash());
         let alg = choose_alg(signer, &subject, asked.as_deref())?;
+        // An HSM key's session first, before the token is judged (and a single-use token
+        // spent): overload waits here, on the async side, for a bounded time.
+        let slot = match signer
+            .current(joseguard::jwt::now())
+            .and_then(|k| k.slots.clone())
+        {
+            None => None,
+            Some(slots) => Some(
+                tokio::time::timeout(HSM_SLOT_WAIT, slots.acquire_owned())
+                    .await
+                    .map_err(|_| Denial::new(Code::KeyUnavailable, "every HSM session is busy"))?
+                    .map_err(|_| {
+                        Denial::new(Code::KeyUnavailable, "the signing key was replaced")
+                    })?,
+            ),
+        };
         let authorized = authorized(&app, worker, auth, &parts.headers, Some(&subject)).await?;
         outcome.who = Some(authorized.accepted.audit());
         // Signing may block (an HSM): off the async threads, with the worker the request saw.
         let (rt2, name2, claims) = (rt.clone(), name.clone(), authorized.accepted.claims.clone());
         let answer = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             let Some((worker, Role::Signing(signer), Some(auth))) =
                 rt2.worker(&name2).map(|w| (w, &w.role, &w.authorizer))
             else {

@@ -95,6 +95,10 @@ pub struct SigningKey {
     pub certificate_expires: Option<i64>,
     /// The HSM key, for its health.
     pub hsm: Option<joseguard_pkcs11::Pkcs11Key>,
+    /// For an HSM key, one permit per pooled session: a signature waits for one here, on the
+    /// async side, before it takes a blocking thread (so overload queues here, bounded in
+    /// time, and not as parked threads).
+    pub slots: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl SigningKey {
