@@ -216,6 +216,11 @@ impl Jwk {
                     "an oct key has no PKCS#8 encoding".into(),
                 ))
             }
+            Material::Remote(..) => {
+                return Err(Error::KeyMismatch(
+                    "a key held elsewhere (an HSM) does not export its private part".into(),
+                ))
+            }
             _ => return Err(Error::PrivateKeyRequired),
         };
         let info = pkcs8::PrivateKeyInfo::new(

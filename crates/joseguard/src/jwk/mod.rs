@@ -117,8 +117,9 @@ pub(crate) enum Material {
     X25519Private(X25519PrivateKey),
     MlDsaPublic(MlDsaPublicKey),
     MlDsaPrivate(MlDsaPrivateKey),
-    /// A private key held elsewhere (an HSM): its public key describes it, it signs.
-    Remote(Arc<dyn RemoteKey>),
+    /// A private key held elsewhere (an HSM): it signs; its public key, checked once by
+    /// [`Jwk::from_remote`] and kept, describes it.
+    Remote(Arc<dyn RemoteKey>, Arc<Material>),
 }
 
 /// A private key whose signatures are made outside this process: an HSM through PKCS#11, a
@@ -196,19 +197,19 @@ impl Jwk {
             key_use: public.key_use.clone(),
             key_ops: public.key_ops.clone(),
             other: public.other.clone(),
-            material: Arc::new(Material::Remote(remote)),
+            material: Arc::new(Material::Remote(remote.clone(), public.material.clone())),
         })
     }
 
     /// True for a key made with [`Jwk::from_remote`].
     pub fn is_remote(&self) -> bool {
-        matches!(*self.material, Material::Remote(_))
+        matches!(*self.material, Material::Remote(..))
     }
 
     /// The material that describes the key: a remote key's public key, else this key's own.
     pub(crate) fn described(&self) -> &Material {
         match &*self.material {
-            Material::Remote(r) => &r.public_key().material,
+            Material::Remote(_, public) => public,
             own => own,
         }
     }

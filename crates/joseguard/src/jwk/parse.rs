@@ -317,7 +317,7 @@ pub(super) fn to_map(jwk: &Jwk, include_private: bool) -> Map<String, Value> {
             }
         }
         // `described()` is a remote key's public key: never `Remote` itself.
-        Material::Remote(_) => {}
+        Material::Remote(..) => {}
         Material::MlDsaPublic(k) => put("pub", k.encoded()),
         Material::MlDsaPrivate(k) => {
             put("pub", k.public().encoded());

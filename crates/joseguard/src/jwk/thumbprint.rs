@@ -63,7 +63,7 @@ impl Jwk {
             }
             // `described()` is a remote key's public key, which `Jwk::from_remote` made sure is
             // not remote itself.
-            Material::Remote(_) => unreachable!("a remote key is described by its public key"),
+            Material::Remote(..) => unreachable!("a remote key is described by its public key"),
             // RFC 9964 §4: alg, kty and pub.
             Material::MlDsaPublic(_) | Material::MlDsaPrivate(_) => {
                 let k = self.ml_dsa_public().expect("ML-DSA material");

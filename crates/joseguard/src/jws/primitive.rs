@@ -12,7 +12,7 @@ pub(crate) fn sign(key: &Jwk, alg: JwsAlgorithm, input: &[u8]) -> Result<Vec<u8>
         (Material::EcPrivate(k), None) => k.sign(input),
         (Material::Ed25519Private(k), None) => Ok(k.sign(input)),
         (Material::MlDsaPrivate(k), None) => k.sign(input),
-        (Material::Remote(r), _) => r.sign(alg, input),
+        (Material::Remote(r, _), _) => r.sign(alg, input),
         _ => Err(Error::KeyMismatch(format!(
             "{alg} cannot sign with this key"
         ))),
@@ -28,7 +28,7 @@ pub(crate) fn sign_digest(key: &Jwk, alg: JwsAlgorithm, digest: &[u8]) -> Result
     }
     let d = crate::crypto::import_digest(alg.hash(), digest)?;
     match (&*key.material, alg.rsa_padding()) {
-        (Material::Remote(r), _) => r.sign_digest(alg, digest),
+        (Material::Remote(r, _), _) => r.sign_digest(alg, digest),
         (Material::RsaPrivate(k), Some(padding)) => k.sign_digest(padding, alg.hash(), &d),
         (Material::EcPrivate(k), None) => k.sign_digest(&d),
         _ => Err(Error::KeyMismatch(format!(
