@@ -15,6 +15,11 @@ use crate::Failure;
 /// anything else is a key file (a JWK Set picks by `kid`).
 pub fn signing_key(key: &Path, kid: Option<&str>, hsm: &Hsm) -> Result<Arc<Jwk>, Failure> {
     let Some(uri) = key.to_str().filter(|k| k.starts_with("pkcs11:")) else {
+        if hsm.pkcs11_module.is_some() || hsm.pin_file.is_some() || hsm.pin_env.is_some() {
+            return Err(Failure::Usage(
+                "--pkcs11-module, --pin-file and --pin-env apply to --key pkcs11:... only".into(),
+            ));
+        }
         return KeyFile::load(key)?.single(kid);
     };
     let uri: joseguard_pkcs11::Pkcs11Uri = uri

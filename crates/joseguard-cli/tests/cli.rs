@@ -1299,6 +1299,23 @@ fn hsm_keys_sign_from_the_command_line() {
     .ok();
     let verified = jg(&["jws", "verify", "--key", &pub_file], &jws).ok();
     assert_eq!(verified, b"from the token");
+    // HSM options beside a key file would do nothing: refused, not ignored.
+    let file_key = d.file("file.jwk", &jg(&["key", "generate", "EC:P-256"], b"").ok());
+    let r = jg(
+        &[
+            "jws",
+            "sign",
+            "--key",
+            &file_key,
+            "--alg",
+            "ES256",
+            "--pin-file",
+            &pin,
+        ],
+        b"x",
+    );
+    assert!(r.err.contains("apply to --key pkcs11:"), "{}", r.err);
+    r.usage();
     let jwt = jg(
         &[
             &[

@@ -69,6 +69,15 @@ pub(super) fn build_all(
             })
             .collect(),
     };
+    let hsm_settings = w.pkcs11_module.is_some() || w.pin_file.is_some() || w.pin_env.is_some();
+    if hsm_settings && sources.iter().all(|s| s.uri.is_none()) {
+        // Settings that would do nothing: say so rather than let the operator believe the key
+        // is in the HSM.
+        return Err(err(
+            key,
+            "pkcs11_module, pin_file and pin_env apply to keys named key = \"pkcs11:...\"; this worker has none",
+        ));
+    }
     if let Some(bare) = sources.iter().find(|s| s.certificate_chain.is_none()) {
         if w.certificate_header.is_some() {
             // Naming a certificate that is not there would sign without it, silently.

@@ -98,10 +98,15 @@ fn validation(
         || w.kid.is_some()
         || w.key.is_some()
         || !w.keys.is_empty()
+        || w.pkcs11_module.is_some()
+        || w.pin_file.is_some()
+        || w.pin_env.is_some()
+        || w.certificate_chain.is_some()
+        || w.certificate_header.is_some()
     {
         return Err(err(
             key,
-            "key_file, generate, key, keys and kid belong to signing workers",
+            "key_file, generate, key, keys, kid, pkcs11_module, pin_file, pin_env, certificate_chain and certificate_header belong to signing workers",
         ));
     }
     if w.trust.is_empty() {

@@ -925,6 +925,8 @@ async fn worker_config_errors_name_the_key() {
         ("kind = \"signing\"\nkey_file = \"k7.jwk\"\ngenerate = \"EC:P-256\"\n[worker.authorizer]\nservers = [\"as\"]\nbinding = { claim = \"h\", hash = \"MD5\" }", "hash = \"MD5\" }: alg unsupported: \"MD5"),
         ("kind = \"signing\"\nkid = \"k\"\n[worker.authorizer]\nservers = [\"as\"]\n[[worker.keys]]\nkey_file = \"r1.jwk\"\ngenerate = \"EC:P-256\"", "on the worker or in each [[worker.keys]] entry, not both"),
         ("kind = \"signing\"\ncertificate_header = \"x5t#S256\"\n[worker.authorizer]\nservers = [\"as\"]\n[[worker.keys]]\nkey_file = \"r2.jwk\"\ngenerate = \"EC:P-256\"\ncertificate_chain = \"c.pem\"\n[[worker.keys]]\nkey_file = \"r3.jwk\"\ngenerate = \"EC:P-256\"", "needs a certificate_chain to name (worker[0] (w).keys[1] has none)"),
+        ("kind = \"signing\"\nkey_file = \"k8.jwk\"\ngenerate = \"EC:P-256\"\npin_file = \"pin\"\n[worker.authorizer]\nservers = [\"as\"]", "apply to keys named key = \"pkcs11:...\""),
+        ("kind = \"validation\"\ntrust = [\"as\"]\ncertificate_chain = \"c.pem\"", "belong to signing workers"),
         ("kind = \"validation\"\ntrust = [\"ghost\"]", "no [[issuer]] or signing [[worker]] named \"ghost\""),
         ("kind = \"sealing\"", "kind = \"sealing\": unknown variant `sealing`"),
     ] {
