@@ -95,21 +95,48 @@ pub(super) fn build_all(
         }
         keys.push(k);
     }
-    let algorithms = match (w.algorithms.as_slice(), keys.first()) {
-        ([], Some(first)) => first.key.jws_algorithms().into_iter().take(1).collect(),
-        (given, _) => given.to_vec(),
-    };
+    // Default: each key's first algorithm (one per key type, so a rotation from EC:P-256 to
+    // ML-DSA-65 offers ES256 then ML-DSA-65).
+    let mut algorithms = w.algorithms.clone();
+    if algorithms.is_empty() {
+        for k in &keys {
+            if let Some(alg) = k.key.jws_algorithms().first() {
+                if !algorithms.contains(alg) {
+                    algorithms.push(*alg);
+                }
+            }
+        }
+    }
     if algorithms.is_empty() {
         return Err(err(&format!("{key}.algorithms"), "name an algorithm"));
     }
+    // Every key signs with at least one offered algorithm (a request gets one that fits the
+    // key current when it signs); a key that fits exactly one publishes it as `alg`.
     for (k, source) in keys.iter_mut().zip(&sources) {
-        for alg in &algorithms {
-            k.key
-                .check_jws(*alg, joseguard::KeyOperation::Sign)
-                .map_err(|e| err(&format!("{}: algorithms", source.key), e))?;
-        }
-        if let ([alg], Value::Object(m)) = (algorithms.as_slice(), &mut k.public) {
-            m.insert("alg".into(), alg.name().into());
+        let fits: Vec<JwsAlgorithm> = algorithms
+            .iter()
+            .copied()
+            .filter(|a| k.key.check_jws(*a, joseguard::KeyOperation::Sign).is_ok())
+            .collect();
+        match fits.as_slice() {
+            [] => {
+                let first = algorithms[0];
+                let why = k
+                    .key
+                    .check_jws(first, joseguard::KeyOperation::Sign)
+                    .err()
+                    .map_or_else(String::new, |e| e.to_string());
+                return Err(err(
+                    &format!("{}: algorithms", source.key),
+                    format!("no offered algorithm fits this key ({why})"),
+                ));
+            }
+            [only] => {
+                if let Value::Object(m) = &mut k.public {
+                    m.insert("alg".into(), only.name().into());
+                }
+            }
+            _ => {}
         }
     }
     Ok((keys, algorithms))

@@ -164,13 +164,15 @@ async fn sign(State(app): State<App>, Path(name): Path<String>, req: Request) ->
         let body = extract::body(body, rt.settings.max_body_bytes).await?;
         let (subject, asked) = parse_sign_request(&parts.headers, &body)?;
         outcome.data_hash = Some(subject.audit_hash());
-        let alg = choose_alg(signer, &subject, asked.as_deref())?;
+        // One instant decides the key: the algorithm is chosen for the key that signs.
+        let now = joseguard::jwt::now();
+        let current = signer.current(now).ok_or_else(|| {
+            Denial::new(Code::KeyUnavailable, "no key of this worker is valid now")
+        })?;
+        let alg = choose_alg(signer, current, &subject, asked.as_deref())?;
         // An HSM key's session first, before the token is judged (and a single-use token
         // spent): overload waits here, on the async side, for a bounded time.
-        let slot = match signer
-            .current(joseguard::jwt::now())
-            .and_then(|k| k.slots.clone())
-        {
+        let slot = match current.slots.clone() {
             None => None,
             Some(slots) => Some(
                 tokio::time::timeout(HSM_SLOT_WAIT, slots.acquire_owned())
@@ -192,15 +194,7 @@ async fn sign(State(app): State<App>, Path(name): Path<String>, req: Request) ->
             else {
                 return Err(unknown_worker(&name2, "signing"));
             };
-            perform(
-                worker,
-                signer,
-                auth,
-                &claims,
-                &subject,
-                alg,
-                joseguard::jwt::now(),
-            )
+            perform(worker, signer, auth, &claims, &subject, alg, now)
         })
         .await
         .map_err(|_| Denial::new(Code::SigningFailed, "the signing task failed"))??;

@@ -3,7 +3,7 @@
 
 use joseguard::b64;
 use joseguard::jws::{self, Header};
-use joseguard::{JwsAlgorithm, Sha2};
+use joseguard::{JwsAlgorithm, KeyOperation, Sha2};
 use serde_json::{json, Map, Value};
 
 use crate::denial::{Code, Denial};
@@ -37,13 +37,16 @@ pub fn audit_hash(data: &[u8]) -> String {
     format!("SHA-256:{}", b64::encode(Sha2::Sha256.digest(data)))
 }
 
-/// The algorithm: the one asked for if the worker offers it, else the worker's first that fits.
+/// The algorithm: the one asked for if the worker offers it and `key` (the key that will sign)
+/// fits it, else the worker's first that fits the key and the subject.
 pub fn choose_alg(
     signer: &Signer,
+    key: &SigningKey,
     subject: &Subject,
     asked: Option<&str>,
 ) -> Result<JwsAlgorithm, Denial> {
-    let fits = |alg: &JwsAlgorithm| match subject {
+    let key_fits = |alg: &JwsAlgorithm| key.key.check_jws(*alg, KeyOperation::Sign).is_ok();
+    let subject_fits = |alg: &JwsAlgorithm| match subject {
         Subject::Data(_) => true,
         Subject::Hash { hash, .. } => alg.digest_hash() == Some(*hash),
     };
@@ -58,7 +61,16 @@ pub fn choose_alg(
                     format!("this worker does not sign with {name:?}"),
                 )
             })?;
-        return if fits(alg) {
+        if !key_fits(alg) {
+            return Err(Denial::new(
+                Code::AlgNotOffered,
+                format!(
+                    "the key signing now ({}) does not sign with {name}",
+                    key.kid
+                ),
+            ));
+        }
+        return if subject_fits(alg) {
             Ok(*alg)
         } else {
             Err(Denial::new(
@@ -67,12 +79,17 @@ pub fn choose_alg(
             ))
         };
     }
-    signer.algorithms.iter().copied().find(fits).ok_or_else(|| {
-        Denial::new(
-            Code::HashAlgorithmUnsupported,
-            "no algorithm of this worker signs this hash (EdDSA signs whole documents only)",
-        )
-    })
+    signer
+        .algorithms
+        .iter()
+        .copied()
+        .find(|a| key_fits(a) && subject_fits(a))
+        .ok_or_else(|| {
+            Denial::new(
+                Code::HashAlgorithmUnsupported,
+                "no algorithm of this worker's current key signs this hash (EdDSA and ML-DSA sign whole documents only)",
+            )
+        })
 }
 
 /// The claims the authorizer copies into the signature, rendered.

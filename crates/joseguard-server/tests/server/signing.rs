@@ -1268,3 +1268,70 @@ trust = ["pq"]
         )
     );
 }
+
+/// A rotation to post-quantum keys: an EC key, then an ML-DSA-65 key valid from a later
+/// instant. Without `algorithms`, the worker offers each key's (ES256, ML-DSA-65); the key that
+/// signs now decides which one a request gets, each published key names its own `alg`, and
+/// asking for the other key's algorithm is refused with the reason.
+#[tokio::test]
+async fn rotation_moves_from_ecdsa_to_ml_dsa() {
+    let authz = As::new(
+        KeySpec::Ec(EcCurve::P256),
+        JwsAlgorithm::ES256,
+        "https://as.example",
+    );
+    let workers = r#"
+[[worker]]
+name = "pq"
+kind = "signing"
+[worker.authorizer]
+servers = ["as"]
+audiences = ["signer"]
+[[worker.keys]]
+kid = "ec-2026"
+key_file = "ec.jwk"
+generate = "EC:P-256"
+not_before = "2020-01-01T00:00:00Z"
+[[worker.keys]]
+kid = "pq-2026"
+key_file = "pq.jwk"
+generate = "ML-DSA-65"
+not_before = "2026-06-01T00:00:00Z"
+"#;
+    let gw = Gw::start("rotation-to-pq", &config(&authz, workers), &[]).await;
+    let keys = worker_keys(&gw, "pq").await;
+    let algs: Vec<_> = keys
+        .keys()
+        .iter()
+        .map(|k| (k.kid().unwrap().to_owned(), k.alg().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        algs,
+        [
+            ("ec-2026".to_owned(), "ES256".to_owned()),
+            ("pq-2026".to_owned(), "ML-DSA-65".to_owned())
+        ]
+    );
+    let data = json!({ "data": b64(b"long-lived") });
+    let answer: Value = sign(&gw, "pq", Some(&authz.token(|b| b)), data.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (answer["kid"].as_str(), answer["alg"].as_str()),
+        (Some("pq-2026"), Some("ML-DSA-65"))
+    );
+    let v = Verifier::new(
+        VerifyPolicy::new([JwsAlgorithm::ES256, JwsAlgorithm::MlDsa65]).unwrap(),
+        keys,
+    );
+    v.verify(answer["jws"].as_str().unwrap().as_bytes())
+        .unwrap();
+    let asked = json!({ "data": b64(b"x"), "alg": "ES256" });
+    let (status, code) = code_of(sign(&gw, "pq", Some(&authz.token(|b| b)), asked).await).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::BAD_REQUEST, "alg_not_offered")
+    );
+}
