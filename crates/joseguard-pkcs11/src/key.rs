@@ -492,12 +492,16 @@ impl Pkcs11Key {
             (Err(_), Some(Failure::TokenLost)) => {
                 Err(self.unavailable("the token was lost; it will be tried again"))
             }
-            (Err(e), _) => Err(joseguard::Error::Crypto(match e {
-                CkError::Pkcs11(RvError::MechanismInvalid, _) => {
-                    "the token does not offer this mechanism"
-                }
-                _ => "the token refused to sign",
-            })),
+            (Err(e), _) => {
+                // The code stays in the log; the answer says what it means.
+                tracing::warn!(key = %inner.uri, error = %e, "PKCS#11 signing refused");
+                Err(joseguard::Error::Crypto(match e {
+                    CkError::Pkcs11(RvError::MechanismInvalid, _) => {
+                        "the token does not offer this mechanism"
+                    }
+                    _ => "the token refused to sign",
+                }))
+            }
         }
     }
 
