@@ -29,6 +29,15 @@ struct As {
 }
 
 impl As {
+    /// The usual authorization server: ES256, `https://as.example`.
+    fn es256() -> As {
+        As::new(
+            KeySpec::Ec(EcCurve::P256),
+            JwsAlgorithm::ES256,
+            "https://as.example",
+        )
+    }
+
     fn new(spec: KeySpec, alg: JwsAlgorithm, iss: &'static str) -> As {
         As {
             key: Jwk::generate(spec).unwrap(),
@@ -200,11 +209,7 @@ fn allowed(b: jwt::Builder) -> jwt::Builder {
 /// The workers of [`DOCSIGN`] on a fresh server (named `name`), their authorization server,
 /// and a document.
 async fn docsign(name: &str) -> (Gw, As, Vec<u8>, Value) {
-    let authz = As::new(
-        KeySpec::Ec(EcCurve::P256),
-        JwsAlgorithm::ES256,
-        "https://as.example",
-    );
+    let authz = As::es256();
     let gw = Gw::start(name, &config(&authz, DOCSIGN), &[]).await;
     let doc = b"the contract, version 3".to_vec();
     let data = json!({ "data": b64(&doc) });
@@ -309,11 +314,7 @@ async fn token_refusals_are_401_with_a_challenge() {
         (StatusCode::UNAUTHORIZED, Some("token_missing"))
     );
     assert_eq!(challenge.as_deref(), Some("Bearer realm=\"joseguard\""));
-    let stranger = As::new(
-        KeySpec::Ec(EcCurve::P256),
-        JwsAlgorithm::ES256,
-        "https://as.example",
-    );
+    let stranger = As::es256();
     let now = jwt::now();
     for (token, code) in [
         ("not.a.token".to_owned(), "token_malformed"),
@@ -812,11 +813,7 @@ impl Drop for Redis {
 #[tokio::test]
 async fn redis_replay_store_shared_by_two_instances() {
     let mut redis = Redis::start();
-    let authz = As::new(
-        KeySpec::Ec(EcCurve::P256),
-        JwsAlgorithm::ES256,
-        "https://as.example",
-    );
+    let authz = As::es256();
     let workers = format!(
         r#"
 [[worker]]
@@ -906,11 +903,7 @@ replay_store_unavailable = "allow"
 
 #[tokio::test]
 async fn worker_config_errors_name_the_key() {
-    let authz = As::new(
-        KeySpec::Ec(EcCurve::P256),
-        JwsAlgorithm::ES256,
-        "https://as.example",
-    );
+    let authz = As::es256();
     let dir = std::env::temp_dir().join(format!("joseguard-worker-cfg-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let worker = |body: &str| format!("[[worker]]\nname = \"w\"\n{body}\n");
@@ -951,11 +944,7 @@ fn raw_token(authz: &As, claims: Value, typ: &str) -> String {
 /// `ignore_kid` on an issuer (CZERTAINLY does not read kid), and `claims_to_context = "all"`.
 #[tokio::test]
 async fn authorizer_typ_lifetime_kid_and_all_claims() {
-    let authz = As::new(
-        KeySpec::Ec(EcCurve::P256),
-        JwsAlgorithm::ES256,
-        "https://as.example",
-    );
+    let authz = As::es256();
     let config = format!(
         r#"
 [server]
@@ -1080,11 +1069,7 @@ trust = ["default-typ"]
 /// token stops being accepted, not `clock_skew` after now.
 #[tokio::test]
 async fn fractional_exp_keeps_single_use_tokens_spent() {
-    let authz = As::new(
-        KeySpec::Ec(EcCurve::P256),
-        JwsAlgorithm::ES256,
-        "https://as.example",
-    );
+    let authz = As::es256();
     let workers = r#"
 [[worker]]
 name = "once"
@@ -1131,11 +1116,7 @@ async fn frozen_redis_does_not_spend_the_token() {
             .unwrap()
             .success());
     };
-    let authz = As::new(
-        KeySpec::Ec(EcCurve::P256),
-        JwsAlgorithm::ES256,
-        "https://as.example",
-    );
+    let authz = As::es256();
     let workers = format!(
         r#"
 [[worker]]
@@ -1192,11 +1173,7 @@ replay_store = "redis://127.0.0.1:{}/"
 /// it, and a submitted hash is refused (ML-DSA signs the message itself, RFC 9964).
 #[tokio::test]
 async fn ml_dsa_worker_signs_and_publishes_its_akp_key() {
-    let authz = As::new(
-        KeySpec::Ec(EcCurve::P256),
-        JwsAlgorithm::ES256,
-        "https://as.example",
-    );
+    let authz = As::es256();
     let workers = r#"
 [[worker]]
 name = "pq"
@@ -1275,11 +1252,7 @@ trust = ["pq"]
 /// asking for the other key's algorithm is refused with the reason.
 #[tokio::test]
 async fn rotation_moves_from_ecdsa_to_ml_dsa() {
-    let authz = As::new(
-        KeySpec::Ec(EcCurve::P256),
-        JwsAlgorithm::ES256,
-        "https://as.example",
-    );
+    let authz = As::es256();
     let workers = r#"
 [[worker]]
 name = "pq"
