@@ -8,39 +8,15 @@ use std::time::Duration;
 use base64::Engine;
 
 use joseguard::jws::{Verifier, VerifyPolicy};
-use joseguard::{jwt, EcCurve, Jwk, JwkSet, JwsAlgorithm, KeySpec, Sha2};
+use joseguard::{EcCurve, Jwk, JwkSet, JwsAlgorithm, KeySpec, Sha2};
 use joseguard_testkit::{SoftHsm, SOFTHSM2_MODULE, SPARE};
 use serde_json::{json, Value};
 
 use crate::common::{client, get_text, problem, Gw};
+use crate::signing::{config, As};
 
 fn hsm() -> Option<&'static SoftHsm> {
     SoftHsm::for_test()
-}
-
-/// The authorization server's key and the config head that trusts it.
-fn head(as_key: &Jwk) -> String {
-    format!(
-        r#"
-[server]
-listen = "127.0.0.1:0"
-watch_interval = "0s"
-
-[[issuer]]
-name = "as"
-iss = "https://as.example"
-algorithms = ["ES256"]
-[issuer.keys]
-default = {{ jwk = {jwk} }}
-"#,
-        jwk = toml_inline(&as_key.to_public_value())
-    )
-}
-
-fn toml_inline(v: &Value) -> String {
-    let Value::Object(m) = v else { unreachable!() };
-    let members: Vec<String> = m.iter().map(|(k, v)| format!("{k} = {}", v)).collect();
-    format!("{{ {} }}", members.join(", "))
 }
 
 const AUTHZ: &str = r#"
@@ -48,18 +24,6 @@ const AUTHZ: &str = r#"
 servers = ["as"]
 audiences = ["signer"]
 "#;
-
-fn token(as_key: &Jwk) -> String {
-    let now = jwt::now();
-    jwt::Builder::new()
-        .issuer("https://as.example")
-        .audience("signer")
-        .subject("alice")
-        .issued_at(now)
-        .expires_at(now + 120)
-        .sign(as_key, JwsAlgorithm::ES256)
-        .unwrap()
-}
 
 fn hsm_worker(hsm: &SoftHsm, name: &str, uri: &str, algs: &str, extra: &str) -> String {
     format!(
@@ -128,11 +92,11 @@ fn certificate_with(public: &Jwk, days: i64, ca_in_file: &str) -> String {
 #[tokio::test]
 async fn hsm_keys_sign_with_their_certificate() {
     let Some(hsm) = hsm() else { return };
-    let as_key = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
+    let authz = As::es256();
     // The public key of ec-256, for its certificate: what the worker reports at first start.
     let probes = hsm_worker(hsm, "p", &hsm.uri("ec-256"), r#"["ES256"]"#, "")
         + &hsm_worker(hsm, "q", &hsm.uri("rsa-1"), r#"["PS256"]"#, "");
-    let probe = Gw::start("hsm-probe", &format!("{}{probes}", head(&as_key)), &[]).await;
+    let probe = Gw::start("hsm-probe", &format!("{}{probes}", config(&authz, "")), &[]).await;
     let ec_public = jwks(&probe, "p").await.keys()[0].clone();
     let rsa_public = jwks(&probe, "q").await.keys()[0].clone();
     drop(probe);
@@ -156,14 +120,14 @@ async fn hsm_keys_sign_with_their_certificate() {
     }
     let gw = Gw::start(
         "hsm-sign",
-        &format!("{}{workers}", head(&as_key)),
+        &format!("{}{workers}", config(&authz, "")),
         &[
             ("chain.pem", certificate_for(&ec_public)),
             ("rsa.pem", certificate_for(&rsa_public)),
         ],
     )
     .await;
-    let t = token(&as_key);
+    let t = authz.token(|b| b);
     let mut cases = vec![
         ("ec", JwsAlgorithm::ES256),
         ("rsa", JwsAlgorithm::PS256),
@@ -223,7 +187,7 @@ async fn hsm_keys_sign_with_their_certificate() {
 #[tokio::test]
 async fn a_certificate_for_another_key_or_a_wrong_pin_stops_the_start() {
     let Some(hsm) = hsm() else { return };
-    let as_key = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
+    let authz = As::es256();
     let other = Jwk::generate(KeySpec::Ec(EcCurve::P256))
         .unwrap()
         .to_public()
@@ -318,7 +282,7 @@ async fn a_certificate_for_another_key_or_a_wrong_pin_stops_the_start() {
     ];
     for (worker, needle) in cases {
         let path = dir.join("c.toml");
-        std::fs::write(&path, format!("{}{worker}", head(&as_key))).unwrap();
+        std::fs::write(&path, format!("{}{worker}", config(&authz, ""))).unwrap();
         let e = joseguard_server::load(&path)
             .await
             .err()
@@ -337,7 +301,7 @@ async fn a_certificate_for_another_key_or_a_wrong_pin_stops_the_start() {
 #[tokio::test]
 async fn an_unplugged_hsm_is_503_then_recovers() {
     let Some(hsm) = hsm() else { return };
-    let as_key = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
+    let authz = As::es256();
     let worker = hsm_worker(
         hsm,
         "spare",
@@ -346,11 +310,16 @@ async fn an_unplugged_hsm_is_503_then_recovers() {
         "",
     )
     .replace(SOFTHSM2_MODULE, &hsm.spare_module().display().to_string());
-    let gw = Gw::start("hsm-unplug", &format!("{}{worker}", head(&as_key)), &[]).await;
-    assert_eq!(sign(&gw, "spare", &token(&as_key)).await.status(), 200);
+    let gw = Gw::start(
+        "hsm-unplug",
+        &format!("{}{worker}", config(&authz, "")),
+        &[],
+    )
+    .await;
+    assert_eq!(sign(&gw, "spare", &authz.token(|b| b)).await.status(), 200);
     let unplugged = hsm.unplug(SPARE);
     hsm.restart_spare();
-    let resp = sign(&gw, "spare", &token(&as_key)).await;
+    let resp = sign(&gw, "spare", &authz.token(|b| b)).await;
     assert_eq!(resp.status(), 503);
     assert_eq!(resp.headers()["retry-after"], "30");
     let (_, _, body) = problem(resp).await;
@@ -378,7 +347,7 @@ async fn an_unplugged_hsm_is_503_then_recovers() {
         }
     }
     assert!(back, "the worker recovers by itself, without a request");
-    assert_eq!(sign(&gw, "spare", &token(&as_key)).await.status(), 200);
+    assert_eq!(sign(&gw, "spare", &authz.token(|b| b)).await.status(), 200);
 }
 
 async fn readyz(gw: &Gw) -> u16 {
@@ -389,7 +358,7 @@ async fn readyz(gw: &Gw) -> u16 {
 #[tokio::test]
 async fn more_callers_than_sessions_all_get_signatures() {
     let Some(hsm) = hsm() else { return };
-    let as_key = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
+    let authz = As::es256();
     let worker = hsm_worker(
         hsm,
         "ec",
@@ -397,8 +366,8 @@ async fn more_callers_than_sessions_all_get_signatures() {
         r#"["ES256"]"#,
         "sessions = 2",
     );
-    let gw = Gw::start("hsm-pool", &format!("{}{worker}", head(&as_key)), &[]).await;
-    let t = token(&as_key);
+    let gw = Gw::start("hsm-pool", &format!("{}{worker}", config(&authz, "")), &[]).await;
+    let t = authz.token(|b| b);
     let calls: Vec<_> = (0..12).map(|_| sign(&gw, "ec", &t)).collect();
     for resp in futures_util::future::join_all(calls).await {
         assert_eq!(resp.status(), 200);
@@ -410,7 +379,7 @@ async fn more_callers_than_sessions_all_get_signatures() {
 /// request gets a signature, the new ones by the second key.
 #[tokio::test]
 async fn rotation_across_a_reload() {
-    let as_key = Jwk::generate(KeySpec::Ec(EcCurve::P256)).unwrap();
+    let authz = As::es256();
     let config = |second_from: &str| {
         format!(
             r#"{head}
@@ -429,12 +398,12 @@ key_file = "b.jwk"
 generate = "EC:P-256"
 not_before = "{second_from}"
 {AUTHZ}"#,
-            head = head(&as_key)
+            head = config(&authz, "")
         )
     };
     let gw = Gw::start("rotation", &config("2999-01-01T00:00:00Z"), &[]).await;
     let kid_of = |answer: &Value| answer["kid"].as_str().unwrap().to_owned();
-    let first: Value = sign(&gw, "rot", &token(&as_key))
+    let first: Value = sign(&gw, "rot", &authz.token(|b| b))
         .await
         .json()
         .await
@@ -449,7 +418,7 @@ not_before = "{second_from}"
         ["2026-a", "2026-b"]
     );
     std::fs::write(gw.dir.join("gw.toml"), config("2021-01-01T00:00:00Z")).unwrap();
-    let t = token(&as_key);
+    let t = authz.token(|b| b);
     let during: Vec<_> = (0..10).map(|_| sign(&gw, "rot", &t)).collect();
     gw.reload.notify_one();
     for resp in futures_util::future::join_all(during).await {
@@ -457,7 +426,7 @@ not_before = "{second_from}"
     }
     let mut switched = false;
     for _ in 0..50 {
-        let answer: Value = sign(&gw, "rot", &token(&as_key))
+        let answer: Value = sign(&gw, "rot", &authz.token(|b| b))
             .await
             .json()
             .await

@@ -22,7 +22,7 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 /// The authorization server: its key, and tokens for the signing service.
-struct As {
+pub(crate) struct As {
     key: Jwk,
     alg: JwsAlgorithm,
     iss: &'static str,
@@ -30,7 +30,7 @@ struct As {
 
 impl As {
     /// The usual authorization server: ES256, `https://as.example`.
-    fn es256() -> As {
+    pub(crate) fn es256() -> As {
         As::new(
             KeySpec::Ec(EcCurve::P256),
             JwsAlgorithm::ES256,
@@ -52,7 +52,7 @@ impl As {
     }
 
     /// A token for audience `signer`, `acr` high, `amr` [pwd, mfa], a fresh `jti`; `f` adjusts.
-    fn token(&self, f: impl FnOnce(jwt::Builder) -> jwt::Builder) -> String {
+    pub(crate) fn token(&self, f: impl FnOnce(jwt::Builder) -> jwt::Builder) -> String {
         let now = jwt::now();
         f(jwt::Builder::new()
             .issuer(self.iss)
@@ -101,7 +101,7 @@ fn verifier(keys: JwkSet, alg: JwsAlgorithm, private: &[&str]) -> Verifier {
     Verifier::new(policy, keys)
 }
 
-fn config(as_key: &As, workers: &str) -> String {
+pub(crate) fn config(as_key: &As, workers: &str) -> String {
     format!(
         r#"
 [server]
