@@ -59,6 +59,12 @@ pub fn client() -> reqwest::Client {
 }
 
 /// Status, challenge and body; error bodies must be problem+json.
+/// A refusal's status and stable `code` (checking it is a problem+json answer).
+pub async fn refusal(resp: reqwest::Response) -> (StatusCode, String) {
+    let (status, _, body) = problem(resp).await;
+    (status, body["code"].as_str().unwrap_or("").to_owned())
+}
+
 pub async fn problem(resp: reqwest::Response) -> (StatusCode, Option<String>, Value) {
     let status = resp.status();
     let challenge = resp

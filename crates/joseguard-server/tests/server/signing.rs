@@ -11,7 +11,7 @@ use joseguard::{EcCurve, Jwk, JwkSet, JwsAlgorithm, KeySpec, Sha2};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::common::{client, get_text, problem, Gw};
+use crate::common::{client, get_text, problem, refusal, Gw};
 
 fn b64url(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
@@ -76,11 +76,6 @@ async fn sign(gw: &Gw, worker: &str, token: Option<&str>, body: Value) -> reqwes
         req = req.bearer_auth(t);
     }
     req.send().await.unwrap()
-}
-
-async fn code_of(resp: reqwest::Response) -> (StatusCode, String) {
-    let (status, _, body) = problem(resp).await;
-    (status, body["code"].as_str().unwrap_or("").to_owned())
 }
 
 /// The worker's keys, from its own JWK Set endpoint.
@@ -398,13 +393,13 @@ async fn submitted_hashes_get_raw_signatures() {
     ] {
         let resp = sign(&gw, "docsign", Some(&authz.token(allowed)), req.clone()).await;
         assert_eq!(
-            code_of(resp).await,
+            refusal(resp).await,
             (StatusCode::BAD_REQUEST, code.to_owned()),
             "{req}"
         );
     }
     let resp = sign(&gw, "nobody", Some(&authz.token(allowed)), data.clone()).await;
-    assert_eq!(code_of(resp).await.1, "worker_unknown");
+    assert_eq!(refusal(resp).await.1, "worker_unknown");
 }
 
 /// Flattened Ed25519 output with the context in a signed attributes object.
@@ -428,7 +423,7 @@ async fn flattened_output_with_signed_attributes() {
     let hash = Sha2::Sha256.digest(&doc);
     let req = json!({ "hash": b64(&hash), "hashAlgorithm": "SHA-256" });
     let resp = sign(&gw, "flat", Some(&authz.token(|b| b)), req).await;
-    assert_eq!(code_of(resp).await.1, "hash_algorithm_unsupported");
+    assert_eq!(refusal(resp).await.1, "hash_algorithm_unsupported");
 }
 
 /// Detached, unencoded (RFC 7797) output for large documents, with the caller's algorithm.
@@ -479,16 +474,16 @@ async fn binding_names_the_document() {
     )
     .await;
     assert_eq!(
-        code_of(resp).await,
+        refusal(resp).await,
         (StatusCode::FORBIDDEN, "binding_failed".to_owned())
     );
     let resp = sign(&gw, "bound", Some(&authz.token(|b| b)), data.clone()).await;
-    assert_eq!(code_of(resp).await.1, "binding_failed");
+    assert_eq!(refusal(resp).await.1, "binding_failed");
     let doc_hash = Sha2::Sha256.digest(&doc);
     let req = json!({ "hash": b64(&doc_hash), "hashAlgorithm": "SHA-256", "alg": "ES384" });
     let resp = sign(&gw, "bound", Some(&bound(&doc)), req).await;
     assert_eq!(
-        code_of(resp).await.1,
+        refusal(resp).await.1,
         "hash_algorithm_unsupported",
         "ES384 signs SHA-384"
     );
@@ -520,7 +515,7 @@ async fn single_use_tokens_sign_once() {
         .unwrap();
     let resp = sign(&gw, "once", Some(&no_jti), data.clone()).await;
     assert_eq!(
-        code_of(resp).await,
+        refusal(resp).await,
         (StatusCode::UNAUTHORIZED, "jti_missing".to_owned())
     );
     // A denied request does not spend the token.
@@ -746,7 +741,7 @@ claims_to_context = true
     ] {
         let resp = sign(&gw, "qes", Some(&token), data.clone()).await;
         assert_eq!(
-            code_of(resp).await,
+            refusal(resp).await,
             (StatusCode::from_u16(status).unwrap(), code.to_owned())
         );
     }
@@ -856,11 +851,11 @@ replay_store_unavailable = "allow"
     );
     let resp = sign(&b, "strict", Some(&token), data.clone()).await;
     assert_eq!(
-        code_of(resp).await,
+        refusal(resp).await,
         (StatusCode::CONFLICT, "token_replayed".to_owned())
     );
     let resp = sign(&a, "strict", Some(&token), data.clone()).await;
-    assert_eq!(code_of(resp).await.1, "token_replayed");
+    assert_eq!(refusal(resp).await.1, "token_replayed");
 
     // Redis stops: `strict` refuses with 503, `lenient` accepts; both are counted.
     redis.stop();
@@ -872,7 +867,7 @@ replay_store_unavailable = "allow"
         Some("30")
     );
     assert_eq!(
-        code_of(resp).await,
+        refusal(resp).await,
         (
             StatusCode::SERVICE_UNAVAILABLE,
             "replay_store_unavailable".to_owned()
@@ -898,7 +893,7 @@ replay_store_unavailable = "allow"
         200
     );
     let resp = sign(&a, "strict", Some(&token), data.clone()).await;
-    assert_eq!(code_of(resp).await.1, "token_replayed");
+    assert_eq!(refusal(resp).await.1, "token_replayed");
 }
 
 #[tokio::test]
@@ -1022,7 +1017,7 @@ trust = ["default-typ"]
         let got = if resp.status() == 200 {
             (200, String::new())
         } else {
-            let (s, c) = code_of(resp).await;
+            let (s, c) = refusal(resp).await;
             (s.as_u16(), c)
         };
         assert_eq!((got.0, got.1.as_str()), want, "{worker} {typ} {kid:?}");
@@ -1031,7 +1026,7 @@ trust = ["default-typ"]
     let long = raw_token(&authz, claims(now, now + 3600), "JWT");
     let resp = sign(&gw, "default-typ", Some(&long), data.clone()).await;
     assert_eq!(
-        code_of(resp).await,
+        refusal(resp).await,
         (StatusCode::UNAUTHORIZED, "token_time_invalid".into())
     );
     // Every claim goes into the signature under `claims`; the validation worker accepts it.
@@ -1098,7 +1093,7 @@ single_use = true
     tokio::time::sleep(Duration::from_millis(1600)).await;
     let resp = sign(&gw, "once", Some(&t), data).await;
     assert_eq!(
-        code_of(resp).await,
+        refusal(resp).await,
         (StatusCode::CONFLICT, "token_replayed".into())
     );
 }
@@ -1146,7 +1141,7 @@ replay_store = "redis://127.0.0.1:{}/"
     let resp = sign(&gw, "strict", Some(&token), data.clone()).await;
     signal("-CONT");
     assert_eq!(
-        code_of(resp).await,
+        refusal(resp).await,
         (
             StatusCode::SERVICE_UNAVAILABLE,
             "replay_store_unavailable".into()
@@ -1163,7 +1158,7 @@ replay_store = "redis://127.0.0.1:{}/"
     );
     let resp = sign(&gw, "strict", Some(&token), data).await;
     assert_eq!(
-        code_of(resp).await,
+        refusal(resp).await,
         (StatusCode::CONFLICT, "token_replayed".into())
     );
 }
@@ -1238,7 +1233,7 @@ trust = ["pq"]
     let req = json!({ "hash": b64(&hash), "hashAlgorithm": "SHA-256" });
     let resp = sign(&gw, "pq", Some(&authz.token(|b| b)), req).await;
     assert_eq!(
-        code_of(resp).await,
+        refusal(resp).await,
         (
             StatusCode::BAD_REQUEST,
             "hash_algorithm_unsupported".to_owned()
@@ -1302,7 +1297,7 @@ not_before = "2026-06-01T00:00:00Z"
     v.verify(answer["jws"].as_str().unwrap().as_bytes())
         .unwrap();
     let asked = json!({ "data": b64(b"x"), "alg": "ES256" });
-    let (status, code) = code_of(sign(&gw, "pq", Some(&authz.token(|b| b)), asked).await).await;
+    let (status, code) = refusal(sign(&gw, "pq", Some(&authz.token(|b| b)), asked).await).await;
     assert_eq!(
         (status, code.as_str()),
         (StatusCode::BAD_REQUEST, "alg_not_offered")
